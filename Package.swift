@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "SubscriptionsTransportWS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SubscriptionsTransportWS", targets: ["SubscriptionsTransportWS"]),
+        .library(name: "SubscriptionsTransportWSTesting", targets: ["SubscriptionsTransportWSTesting"]),
+        .library(name: "SubscriptionsTransportWSGraphQL", targets: ["SubscriptionsTransportWSGraphQL"]),
+        .library(name: "SubscriptionsTransportWSHummingbird", targets: ["SubscriptionsTransportWSHummingbird"]),
+        .executable(name: "subscriptions-server", targets: ["subscriptions-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
+        .package(url: "https://github.com/GraphQLSwift/Graphiti.git", from: "3.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "SubscriptionsTransportWS"),
+        .target(
+            name: "SubscriptionsTransportWSTesting",
+            dependencies: ["SubscriptionsTransportWS"]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSGraphQL",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "GraphQL", package: "GraphQL"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSHummingbird",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "subscriptions-server",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSHummingbird",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSTests",
+            dependencies: ["SubscriptionsTransportWS", "SubscriptionsTransportWSTesting"]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSGraphQLTests",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSTesting",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Graphiti", package: "Graphiti"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSHummingbirdTests",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "GraphQL", package: "GraphQL"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
