@@ -8,7 +8,9 @@ extension Array where Element == UInt8 {
     /// Appends `{"data":…,"errors":[…]}`, leaving out `data` when the result has none and `errors`
     /// when it is empty.
     mutating func appendGraphQLResult(_ result: GraphQLResult) {
-        let data = result.data.flatMap { $0.isUndefined ? nil : $0 }
+        // Not `flatMap`: `Map` is `ExpressibleByNilLiteral`, so a `nil` there would mean `.null`.
+        var data = result.data
+        if data?.isUndefined == true { data = .none }
         append(UInt8(ascii: "{"))
         if let data {
             append(contentsOf: #""data":"#.utf8)

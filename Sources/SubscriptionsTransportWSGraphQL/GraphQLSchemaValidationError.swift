@@ -12,6 +12,7 @@ public struct GraphQLSchemaValidationError: Error, Sendable, Hashable, CustomStr
         self.errors = errors
     }
 
+    /// The schema errors' messages, for logs.
     public var description: String {
         "Invalid GraphQL schema: " + errors.map(\.message).joined(separator: "; ")
     }

@@ -21,7 +21,9 @@ public func singleFieldSubscriptionsRule(context: ValidationContext) -> Visitor 
             guard let operation = node as? OperationDefinition else { return .continue }
             guard operation.operation == .subscription, let subscriptionType = context.schema.subscriptionType
             else { return .skip }
-            var collector = RootFieldCollector(context: context, rootType: subscriptionType)
+            var collector = RootFieldCollector(schema: context.schema, rootType: subscriptionType) {
+                context.getFragment(name: $0)
+            }
             collector.collect(operation.selectionSet)
             let subject = operation.name.map { "Subscription \"\($0.value)\"" } ?? "Anonymous Subscription"
             if collector.fields.count > 1 {
@@ -43,74 +45,4 @@ public func singleFieldSubscriptionsRule(context: ValidationContext) -> Visitor 
             return .skip
         }
     )
-}
-
-/// Collects the root fields of an operation by response name, the way execution's CollectFields does.
-private struct RootFieldCollector {
-    /// The field nodes that share one response name, in document order.
-    struct ResponseField {
-        var responseName: String
-        var nodes: [Field]
-    }
-
-    let context: ValidationContext
-    let rootType: GraphQLObjectType
-    private(set) var fields: [ResponseField] = []
-    private var visitedFragments: Set<String> = []
-
-    init(context: ValidationContext, rootType: GraphQLObjectType) {
-        self.context = context
-        self.rootType = rootType
-    }
-
-    mutating func collect(_ selectionSet: SelectionSet) {
-        for selection in selectionSet.selections {
-            switch selection {
-            case let field as Field:
-                guard isIncluded(field.directives) else { continue }
-                let responseName = field.alias?.value ?? field.name.value
-                if let index = fields.firstIndex(where: { $0.responseName == responseName }) {
-                    fields[index].nodes.append(field)
-                } else {
-                    fields.append(ResponseField(responseName: responseName, nodes: [field]))
-                }
-            case let fragment as InlineFragment:
-                guard isIncluded(fragment.directives), applies(fragment.typeCondition) else { continue }
-                collect(fragment.selectionSet)
-            case let spread as FragmentSpread:
-                let name = spread.name.value
-                guard isIncluded(spread.directives), !visitedFragments.contains(name) else { continue }
-                visitedFragments.insert(name)
-                guard let fragment = context.getFragment(name: name), applies(fragment.typeCondition) else {
-                    continue
-                }
-                collect(fragment.selectionSet)
-            default:
-                continue
-            }
-        }
-    }
-
-    /// Whether a fragment with this type condition applies to the root type.
-    private func applies(_ typeCondition: NamedType?) -> Bool {
-        guard let typeCondition else { return true }
-        let name = typeCondition.name.value
-        if name == rootType.name { return true }
-        guard let abstractType = context.schema.getType(name: name) as? GraphQLAbstractType else { return false }
-        return context.schema.isSubType(abstractType: abstractType, maybeSubType: rootType)
-    }
-
-    /// Whether `@skip`/`@include` keep a selection, judged on literal arguments only.
-    private func isIncluded(_ directives: [Directive]) -> Bool {
-        for directive in directives {
-            guard let condition = directive.arguments.first(where: { $0.name.value == "if" })?.value as? BooleanValue
-            else { continue }
-            switch directive.name.value {
-            case "skip" where condition.value: return false
-            case "include" where !condition.value: return false
-            default: continue
-            }
-        }
-        return true
-    }
 }

@@ -20,7 +20,7 @@ public protocol GraphQLExecutor<Context>: Sendable {
     /// - Returns: A single result, a stream of results, or the errors that rejected the request.
     /// - Throws: ``GraphQLRequestError`` for a document that cannot be parsed; any other error
     ///   when the executor fails unexpectedly.
-    func execute(_ request: GraphQLRequest, context: Context) async throws -> ExecutionOutcome
+    func execute(_ request: OperationRequest, context: Context) async throws -> ExecutionOutcome
 }
 
 /// What an executor produced for one operation.

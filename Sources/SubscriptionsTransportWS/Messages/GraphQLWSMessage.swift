@@ -2,7 +2,7 @@
 /// or the reason a frame is not one.
 enum GraphQLWSClientMessage: Sendable, Equatable {
     case connectionInit(payload: JSONObject)
-    case start(id: OperationID, request: GraphQLRequest)
+    case start(id: OperationID, request: OperationRequest)
     case stop(id: OperationID)
     case connectionTerminate
     /// A client `ka`: not in the protocol, sent through some proxies; ignored.
@@ -53,7 +53,7 @@ enum GraphQLWSClientMessage: Sendable, Equatable {
         guard case .string(let query)? = payload.removeValue(forKey: "query") else {
             return .invalidStart(id: id, message: "Start payload must have a query string")
         }
-        var request = GraphQLRequest(query: query)
+        var request = OperationRequest(query: query)
         switch payload.removeValue(forKey: "variables") {
         case nil, .null?: break
         case .object(let variables)?: request.variables = variables

@@ -25,11 +25,26 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
     private let server: GraphQLWSServer<Executor>
     private let clock: any Clock<Duration>
     private let events = ConnectionEventQueue<Event>()
+    /// Sleeps until the init wait timeout, counted from the connection's creation.
+    private let initTimeout: (@Sendable () async throws -> Void)?
 
     init(server: GraphQLWSServer<Executor>, clock: any Clock<Duration>) {
         self.server = server
         self.clock = clock
         self.outbound = OutboundQueue(budget: server.options.outboundBufferBytes)
+        let options = server.options
+        if let timeout = options.connectionInitWaitTimeout,
+            !(options.allowOperationsWithoutInit && server.hooks.contextWithoutInit != nil)
+        {
+            initTimeout = Self.sleeper(clock, until: timeout)
+        } else {
+            initTimeout = nil
+        }
+    }
+
+    private static func sleeper<C: Clock<Duration>>(_ clock: C, until delay: Duration) -> @Sendable () async throws -> Void {
+        let deadline = clock.now.advanced(by: delay)
+        return { try await clock.sleep(until: deadline, tolerance: nil) }
     }
 
     /// Hands the connection one inbound frame.
@@ -92,8 +107,11 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
             var context: Context?
             var stopSignals: [UInt64: StopSignal] = [:]
 
-            if let timeout = options.connectionInitWaitTimeout, !withoutInit {
-                startTimer(clock, group: &group, after: timeout, repeating: false, event: .initTimeout)
+            if let initTimeout {
+                group.addTask {
+                    guard (try? await initTimeout()) != nil else { return }
+                    self.events.post(.initTimeout)
+                }
             }
             while let event = await events.next(isFrame: { if case .frame = $0 { true } else { false } }) {
                 let actions: [Machine.Action]
@@ -154,7 +172,7 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
                     case .operationFinished(let id):
                         await server.hooks.onOperationComplete?(id)
                     case .startKeepAlive(let interval):
-                        startTimer(clock, group: &group, after: interval, repeating: true, event: .keepAliveTick)
+                        startKeepAlive(clock, group: &group, every: interval)
                     case .close(let code, let reason):
                         outbound.close(code: code, reason: reason)
                     case .finish:
@@ -191,29 +209,19 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
         }
     }
 
-    private func startTimer<C: Clock<Duration>>(
-        _ clock: C,
-        group: inout DiscardingTaskGroup,
-        after interval: Duration,
-        repeating: Bool,
-        event: Event
-    ) {
-        // The first deadline is taken now, in the intake, so ticks never drift with task scheduling.
+    private func startKeepAlive<C: Clock<Duration>>(_ clock: C, group: inout DiscardingTaskGroup, every interval: Duration) {
+        // The first deadline is taken now, in the intake, and later ones are counted from it, so
+        // ticks never drift with task scheduling.
         var deadline = clock.now.advanced(by: interval)
         group.addTask {
-            repeat {
-                do {
-                    try await clock.sleep(until: deadline, tolerance: nil)
-                } catch {
-                    return
-                }
-                self.events.post(event)
+            while (try? await clock.sleep(until: deadline, tolerance: nil)) != nil {
+                self.events.post(.keepAliveTick)
                 deadline = deadline.advanced(by: interval)
-            } while repeating && !Task.isCancelled
+            }
         }
     }
 
-    private func runOperation(id: OperationID, run: UInt64, request: GraphQLRequest, context: Context) async {
+    private func runOperation(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async {
         let lastFrame = await operationOutput(id: id, run: run, request: request, context: context)
         // The table learns of the end before the client can see it, so the id is free for reuse
         // by the time a client reacts to the last frame.
@@ -225,7 +233,7 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
     private func operationOutput(
         id: OperationID,
         run: UInt64,
-        request: GraphQLRequest,
+        request: OperationRequest,
         context: Context
     ) async -> [UInt8]? {
         var request = request
@@ -245,6 +253,10 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
             guard await outbound.send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors)), run: run)
             else { return nil }
         case .stream(let results):
+            if Task.isCancelled {
+                await Self.terminate(results)
+                return nil
+            }
             do {
                 for try await result in results {
                     guard await outbound.send(GraphQLWSServerFrame.data(id, result), run: run) else { return nil }
@@ -254,5 +266,12 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
             }
         }
         return GraphQLWSServerFrame.complete(id)
+    }
+
+    /// Ends a stream that was stopped before it was consumed: asking a cancellation-aware sequence
+    /// for an element from a cancelled task makes it terminate; the element, if any, is dropped.
+    private static func terminate(_ results: any AsyncSequence<ExecutionResult, any Error>) async {
+        var iterator = results.makeAsyncIterator()
+        _ = try? await iterator.next()
     }
 }

@@ -10,7 +10,7 @@ public struct GraphQLWSServerHooks<Context: Sendable>: Sendable {
     /// Called before an operation is executed; may return a changed request. Throwing sends an
     /// `error` for the operation and does not execute it.
     public var onOperation:
-        (@Sendable (_ id: OperationID, _ request: GraphQLRequest, _ context: Context) async throws -> GraphQLRequest)?
+        (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> OperationRequest)?
     /// Called once when an operation ends for any reason: completion, error, `stop`, replacement by
     /// a `start` with the same id, or the connection closing.
     public var onOperationComplete: (@Sendable (_ id: OperationID) async -> Void)?
@@ -24,7 +24,7 @@ public struct GraphQLWSServerHooks<Context: Sendable>: Sendable {
     /// Creates hooks.
     public init(
         onConnect: @escaping @Sendable (_ payload: JSONObject) async throws -> ConnectionDecision<Context>,
-        onOperation: (@Sendable (OperationID, GraphQLRequest, Context) async throws -> GraphQLRequest)? = nil,
+        onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
         onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
         onDisconnect: (@Sendable (Context?) async -> Void)? = nil,
         contextWithoutInit: (@Sendable () -> Context)? = nil
@@ -41,7 +41,7 @@ extension GraphQLWSServerHooks where Context == JSONObject {
     /// Hooks that accept every connection; the context is the `connection_init` payload
     /// (an empty object for operations started without init).
     public init(
-        onOperation: (@Sendable (OperationID, GraphQLRequest, Context) async throws -> GraphQLRequest)? = nil,
+        onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
         onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
         onDisconnect: (@Sendable (Context?) async -> Void)? = nil
     ) {

@@ -7,7 +7,7 @@ struct GraphQLWSServerStateMachine {
     enum Action: Equatable {
         case send([UInt8])
         case runConnectHook(JSONObject)
-        case startOperation(id: OperationID, run: UInt64, request: GraphQLRequest)
+        case startOperation(id: OperationID, run: UInt64, request: OperationRequest)
         /// End a live run: drop its pending output, send `frame` in its place if given, cancel it,
         /// and report it complete.
         case stopOperation(id: OperationID, run: UInt64, frame: [UInt8]?)
@@ -34,7 +34,8 @@ struct GraphQLWSServerStateMachine {
     }
 
     private var state = State.awaitingInit
-    private var operations: [OperationID: UInt64] = [:]
+    /// Live operations by id; the value keeps the id in the JSON form the `start` used, for echoing.
+    private var operations: [OperationID: (id: OperationID, run: UInt64)] = [:]
     private var nextRun: UInt64 = 0
     private var keepAliveRunning = false
     private var acknowledged = false
@@ -87,20 +88,20 @@ struct GraphQLWSServerStateMachine {
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
             var actions: [Action] = []
             if let replaced = operations.removeValue(forKey: id) {
-                actions.append(.stopOperation(id: id, run: replaced, frame: nil))
+                actions.append(.stopOperation(id: replaced.id, run: replaced.run, frame: nil))
             } else if let maxLiveOperations, operations.count >= maxLiveOperations {
                 return [.send(GraphQLWSServerFrame.error(id, "Subscription limit reached"))]
             }
             nextRun += 1
-            operations[id] = nextRun
+            operations[id] = (id, nextRun)
             actions.append(.startOperation(id: id, run: nextRun, request: request))
             return actions
         case .invalidStart(let id, let message):
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
             return [.send(GraphQLWSServerFrame.error(id, message))]
         case .stop(let id):
-            guard let run = operations.removeValue(forKey: id) else { return [] }
-            return [.stopOperation(id: id, run: run, frame: GraphQLWSServerFrame.complete(id))]
+            guard let live = operations.removeValue(forKey: id) else { return [] }
+            return [.stopOperation(id: live.id, run: live.run, frame: GraphQLWSServerFrame.complete(live.id))]
         case .connectionTerminate:
             return close(code: 1000, reason: "")
         case .keepAlive:
@@ -140,7 +141,7 @@ struct GraphQLWSServerStateMachine {
     }
 
     mutating func operationEnded(id: OperationID, run: UInt64) -> [Action] {
-        guard operations[id] == run else { return [] }
+        guard operations[id]?.run == run else { return [] }
         operations[id] = nil
         return [.operationFinished(id: id)]
     }
@@ -172,8 +173,8 @@ struct GraphQLWSServerStateMachine {
 
     private mutating func stopAll() -> [Action] {
         state = .closed
-        let actions = operations.sorted { $0.value < $1.value }.map {
-            Action.stopOperation(id: $0.key, run: $0.value, frame: nil)
+        let actions = operations.values.sorted { $0.run < $1.run }.map {
+            Action.stopOperation(id: $0.id, run: $0.run, frame: nil)
         }
         operations = [:]
         return actions

@@ -1,5 +1,5 @@
 /// One GraphQL operation as a client asked for it in a `start` or `subscribe` message.
-public struct GraphQLRequest: Sendable, Hashable {
+public struct OperationRequest: Sendable, Hashable {
     /// The GraphQL document text.
     public var query: String
     /// The variable values; empty when the client sent none or `null`.

@@ -1,0 +1,74 @@
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSTesting
+import Testing
+
+/// The harness defaults of the specification's §7: keep-alive off, no init timeout, no limits.
+func testOptions(
+    keepAlive: GraphQLWSServerOptions.KeepAlive = .disabled,
+    connectionInitWaitTimeout: Duration? = nil,
+    maxLiveOperations: Int? = nil,
+    allowOperationsWithoutInit: Bool = false,
+    repeatedConnectionInit: GraphQLWSServerOptions.RepeatedConnectionInit = .reacknowledge,
+    binaryFrames: GraphQLWSServerOptions.BinaryFrames = .decodeAsText
+) -> GraphQLWSServerOptions {
+    GraphQLWSServerOptions(
+        keepAlive: keepAlive,
+        connectionInitWaitTimeout: connectionInitWaitTimeout,
+        maxLiveOperations: maxLiveOperations,
+        allowOperationsWithoutInit: allowOperationsWithoutInit,
+        repeatedConnectionInit: repeatedConnectionInit,
+        binaryFrames: binaryFrames
+    )
+}
+
+/// Hooks that record what the server reports.
+struct HookSpy: Sendable {
+    let connects = Recorder<JSONObject>()
+    let operationRequests = Recorder<OperationRequest>()
+    let completed = Recorder<OperationID>()
+    let disconnects = Recorder<JSONObject?>()
+
+    func hooks(
+        onConnect: (@Sendable (JSONObject) async throws -> ConnectionDecision<JSONObject>)? = nil,
+        onOperation: (@Sendable (OperationID, OperationRequest, JSONObject) async throws -> OperationRequest)? = nil
+    ) -> GraphQLWSServerHooks<JSONObject> {
+        GraphQLWSServerHooks(
+            onConnect: { [connects] payload in
+                connects.record(payload)
+                return try await onConnect?(payload) ?? .accept(payload)
+            },
+            onOperation: { [operationRequests] id, request, context in
+                operationRequests.record(request)
+                return try await onOperation?(id, request, context) ?? request
+            },
+            onOperationComplete: { [completed] id in completed.record(id) },
+            onDisconnect: { [disconnects] context in disconnects.record(context) },
+            contextWithoutInit: { [:] }
+        )
+    }
+}
+
+/// Runs one `graphql-ws` connection under the fake transport.
+func withGraphQLWSConnection<Result>(
+    executor: TestExecutor<JSONObject> = TestExecutor(),
+    hooks: GraphQLWSServerHooks<JSONObject> = HookSpy().hooks(),
+    options: GraphQLWSServerOptions = testOptions(),
+    clock: ManualClock = ManualClock(),
+    _ body: (TestConnection<GraphQLWSServerConnection<TestExecutor<JSONObject>>>) async throws -> Result
+) async throws -> Result {
+    let server = GraphQLWSServer(executor: executor, hooks: hooks, options: options)
+    return try await withTestConnection(server.makeConnection(clock: clock), probe: .graphQLWS, body)
+}
+
+extension TestConnection {
+    /// Sends `connection_init` and expects the plain acknowledgement.
+    func initialise() async throws {
+        await send(#"{"type":"connection_init","payload":{}}"#)
+        try await expect(#"{"type":"connection_ack"}"#)
+    }
+
+    /// Sends a `start` for a subscription with the given id (a JSON fragment such as `"1"` or `1`).
+    func start(_ idJSON: String, query: String = "subscription { t }") async {
+        await send(#"{"id":\#(idJSON),"type":"start","payload":{"query":"\#(query)"}}"#)
+    }
+}
