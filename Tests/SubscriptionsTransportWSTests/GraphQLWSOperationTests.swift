@@ -396,8 +396,8 @@ struct GraphQLWSOperationTests {
     @Test func gw44FailingTransportCancelsOperationsWithoutFurtherSends() async throws {
         let executor = TestExecutor<JSONObject>()
         let spy = HookSpy()
-        let server = GraphQLWSServer(executor: executor, hooks: spy.hooks(), options: testOptions())
-        let connection = server.makeConnection(clock: ManualClock())
+        let server = GraphQLWebSocketServer(executor: executor, hooks: spy.hooks(), graphQLWS: testOptions())
+        let connection = server.makeConnection(speaking: .graphQLWS, clock: ManualClock())
         let attempts = Recorder<String>()
         let socketGone = Gate()
         await withTaskGroup(of: Void.self) { group in

@@ -26,13 +26,14 @@ struct HookSpy: Sendable {
     let connects = Recorder<JSONObject>()
     let operationRequests = Recorder<OperationRequest>()
     let completed = Recorder<OperationID>()
-    let disconnects = Recorder<JSONObject?>()
+    let disconnects = Recorder<JSONObject>()
+    let closes = Recorder<ServerHooks<JSONObject>.Closure>()
 
     func hooks(
         onConnect: (@Sendable (JSONObject) async throws -> ConnectionDecision<JSONObject>)? = nil,
         onOperation: (@Sendable (OperationID, OperationRequest, JSONObject) async throws -> OperationRequest)? = nil
-    ) -> GraphQLWSServerHooks<JSONObject> {
-        GraphQLWSServerHooks(
+    ) -> ServerHooks<JSONObject> {
+        ServerHooks(
             onConnect: { [connects] payload in
                 connects.record(payload)
                 return try await onConnect?(payload) ?? .accept(payload)
@@ -42,7 +43,8 @@ struct HookSpy: Sendable {
                 return try await onOperation?(id, request, context) ?? request
             },
             onOperationComplete: { [completed] id in completed.record(id) },
-            onDisconnect: { [disconnects] context in disconnects.record(context) },
+            onDisconnect: { [disconnects] context, _ in disconnects.record(context) },
+            onClose: { [closes] closure in closes.record(closure) },
             contextWithoutInit: { [:] }
         )
     }
@@ -51,13 +53,13 @@ struct HookSpy: Sendable {
 /// Runs one `graphql-ws` connection under the fake transport.
 func withGraphQLWSConnection<Result>(
     executor: TestExecutor<JSONObject> = TestExecutor(),
-    hooks: GraphQLWSServerHooks<JSONObject> = HookSpy().hooks(),
+    hooks: ServerHooks<JSONObject> = HookSpy().hooks(),
     options: GraphQLWSServerOptions = testOptions(),
     clock: ManualClock = ManualClock(),
-    _ body: (TestConnection<GraphQLWSServerConnection<TestExecutor<JSONObject>>>) async throws -> Result
+    _ body: (TestConnection<ServerConnection<TestExecutor<JSONObject>>>) async throws -> Result
 ) async throws -> Result {
-    let server = GraphQLWSServer(executor: executor, hooks: hooks, options: options)
-    return try await withTestConnection(server.makeConnection(clock: clock), probe: .graphQLWS, body)
+    let server = GraphQLWebSocketServer(executor: executor, hooks: hooks, graphQLWS: options)
+    return try await withTestConnection(server.makeConnection(speaking: .graphQLWS, clock: clock), probe: .graphQLWS, body)
 }
 
 extension TestConnection {

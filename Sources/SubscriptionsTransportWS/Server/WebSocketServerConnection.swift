@@ -1,19 +1,25 @@
 /// The protocol side of one WebSocket, whatever GraphQL-over-WebSocket protocol it speaks.
 ///
-/// Adapters drive every protocol's connections through this interface: feed frames in arrival order,
-/// run the connection for the life of the socket, write what ``outbound`` yields, and report the end
-/// of the socket.
+/// Adapters drive every connection through this interface: feed frames in arrival order, run the
+/// connection for the life of the socket, write what ``outbound`` yields, and report the end of the
+/// socket.
 public protocol WebSocketServerConnection: Sendable {
     /// Frames to write, in order; a transport drains it batch by batch.
     var outbound: OutboundQueue { get }
     /// Hands the connection one inbound frame, in arrival order.
     func receive(_ frame: InboundFrame) async
-    /// Tells the connection that the socket is gone; nothing more is sent.
-    func transportClosed()
+    /// Tells the connection that the socket is gone, with the peer's close code and reason if any;
+    /// nothing more is sent.
+    func transportClosed(code: UInt16?, reason: String)
     /// Closes the connection from the host's side with a close frame as the last message.
     func close(code: UInt16, reason: String)
     /// Runs the connection until it ends and all its work has finished.
     func run() async
 }
 
-extension GraphQLWSServerConnection: WebSocketServerConnection {}
+extension WebSocketServerConnection {
+    /// Tells the connection that the socket is gone without a close code (for example an I/O error).
+    public func transportClosed() {
+        transportClosed(code: nil, reason: "")
+    }
+}

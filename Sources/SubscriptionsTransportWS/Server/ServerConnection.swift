@@ -1,13 +1,12 @@
-/// The protocol side of one `graphql-ws` WebSocket connection.
+/// The protocol side of one GraphQL WebSocket connection, for either protocol.
 ///
 /// The host feeds inbound frames with ``receive(_:)`` in the order they arrive, runs ``run()`` (or
 /// ``run(send:close:)``) for the life of the socket, writes what ``outbound`` yields, and reports the
-/// socket's end with ``transportClosed()``. Intake is serial and never waits for an operation: each
-/// operation runs in its own child task, and `stop`, a replacing `start` or the end of the
-/// connection cancel it.
-public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendable {
+/// socket's end with ``transportClosed(code:reason:)``. Intake is serial and never waits for an
+/// operation: each operation runs in its own child task, and a client stop, a replacing `start`
+/// or the end of the connection cancel it.
+public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerConnection {
     typealias Context = Executor.Context
-    typealias Machine = GraphQLWSServerStateMachine
 
     enum Event: Sendable {
         case frame(InboundFrame)
@@ -16,35 +15,65 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
         case initTimeout
         case keepAliveTick
         case hostClose(code: UInt16, reason: String)
-        case transportClosed
+        case transportClosed(ServerHooks<Context>.Closure)
     }
 
     /// Frames to write, in order; a transport drains it batch by batch.
     public let outbound: OutboundQueue
+    /// The protocol this connection speaks.
+    public let subprotocol: WebSocketSubprotocol
 
-    private let server: GraphQLWSServer<Executor>
+    private let server: GraphQLWebSocketServer<Executor>
     private let clock: any Clock<Duration>
+    private let mismatch: Bool
     private let events = ConnectionEventQueue<Event>()
     /// Sleeps until the init wait timeout, counted from the connection's creation.
     private let initTimeout: (@Sendable () async throws -> Void)?
 
-    init(server: GraphQLWSServer<Executor>, clock: any Clock<Duration>) {
+    init(server: GraphQLWebSocketServer<Executor>, subprotocol: WebSocketSubprotocol, mismatch: Bool, clock: any Clock<Duration>) {
         self.server = server
+        self.subprotocol = subprotocol
+        self.mismatch = mismatch
         self.clock = clock
-        self.outbound = OutboundQueue(budget: server.options.outboundBufferBytes)
-        let options = server.options
-        if let timeout = options.connectionInitWaitTimeout,
-            !(options.allowOperationsWithoutInit && server.hooks.contextWithoutInit != nil)
-        {
+        let timeout: Duration?
+        if subprotocol == .graphQLTransportWS {
+            outbound = OutboundQueue(budget: server.graphQLTransportWSOptions.outboundBufferBytes)
+            timeout = server.graphQLTransportWSOptions.connectionInitWaitTimeout
+        } else {
+            outbound = OutboundQueue(budget: server.graphQLWSOptions.outboundBufferBytes)
+            timeout = server.graphQLWSOptions.connectionInitWaitTimeout
+        }
+        if let timeout, timeout > .zero, !Self.runsOperationsWithoutInit(server, subprotocol) {
             initTimeout = Self.sleeper(clock, until: timeout)
         } else {
             initTimeout = nil
         }
     }
 
+    /// Apollo's protocol may run operations without `connection_init`; then no init is awaited.
+    private static func runsOperationsWithoutInit(_ server: GraphQLWebSocketServer<Executor>, _ subprotocol: WebSocketSubprotocol) -> Bool {
+        subprotocol == .graphQLWS && server.graphQLWSOptions.allowOperationsWithoutInit
+            && server.hooks.contextWithoutInit != nil
+    }
+
     private static func sleeper<C: Clock<Duration>>(_ clock: C, until delay: Duration) -> @Sendable () async throws -> Void {
         let deadline = clock.now.advanced(by: delay)
         return { try await clock.sleep(until: deadline, tolerance: nil) }
+    }
+
+    private func makeMachine() -> any ServerStateMachine {
+        if subprotocol == .graphQLTransportWS {
+            return GraphQLTransportWSServerStateMachine(
+                options: server.graphQLTransportWSOptions,
+                pingHooks: (server.hooks.onPing != nil, server.hooks.onPong != nil),
+                negotiatedOtherProtocol: mismatch
+            )
+        }
+        return GraphQLWSServerStateMachine(
+            options: server.graphQLWSOptions,
+            operationsWithoutInitAllowed: Self.runsOperationsWithoutInit(server, subprotocol),
+            negotiatedOtherProtocol: mismatch
+        )
     }
 
     /// Hands the connection one inbound frame.
@@ -56,8 +85,12 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
     }
 
     /// Tells the connection that the socket is gone: operations are cancelled and nothing more is sent.
-    public func transportClosed() {
-        events.post(.transportClosed)
+    ///
+    /// - Parameters:
+    ///   - code: The close code the peer sent, if any.
+    ///   - reason: The close reason the peer sent.
+    public func transportClosed(code: UInt16?, reason: String) {
+        events.post(.transportClosed(.init(code: code, reason: reason)))
     }
 
     /// Closes the connection from the host's side (for example an oversized message or a shutdown):
@@ -101,11 +134,10 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
     /// Runs the connection until it ends and every operation and hook has finished.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            let options = server.options
-            let withoutInit = options.allowOperationsWithoutInit && server.hooks.contextWithoutInit != nil
-            var machine = Machine(options: options, operationsWithoutInitAllowed: withoutInit)
+            var machine = makeMachine()
             var context: Context?
             var stopSignals: [UInt64: StopSignal] = [:]
+            var closure = ServerHooks<Context>.Closure(code: nil, reason: "")
 
             if let initTimeout {
                 group.addTask {
@@ -113,30 +145,8 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
                     self.events.post(.initTimeout)
                 }
             }
-            while let event = await events.next(isFrame: { if case .frame = $0 { true } else { false } }) {
-                let actions: [Machine.Action]
-                switch event {
-                case .frame(let frame):
-                    actions = received(frame, machine: &machine)
-                case .connectHookFinished(.success(.accept(let newContext, let payload))):
-                    context = newContext
-                    actions = machine.connectHookFinished(.accepted(acknowledgementPayload: payload))
-                case .connectHookFinished(.success(.reject(let message))):
-                    actions = machine.connectHookFinished(.rejected(message: message))
-                case .connectHookFinished(.failure(let error)):
-                    actions = machine.connectHookFinished(.rejected(message: messageOf(error)))
-                case .operationEnded(let id, let run):
-                    actions = machine.operationEnded(id: id, run: run)
-                    stopSignals[run] = nil
-                case .initTimeout:
-                    actions = machine.initTimeoutFired()
-                case .keepAliveTick:
-                    actions = machine.keepAliveTimerFired()
-                case .hostClose(let code, let reason):
-                    actions = machine.closeForHost(code: code, reason: reason)
-                case .transportClosed:
-                    actions = machine.transportClosed()
-                }
+            var actions = machine.opened()
+            while true {
                 for action in actions {
                     switch action {
                     case .send(let frame):
@@ -173,39 +183,51 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
                         await server.hooks.onOperationComplete?(id)
                     case .startKeepAlive(let interval):
                         startKeepAlive(clock, group: &group, every: interval)
+                    case .notifyPing(let payload):
+                        await server.hooks.onPing?(payload)
+                    case .notifyPong(let payload):
+                        await server.hooks.onPong?(payload)
                     case .close(let code, let reason):
+                        closure = .init(code: code, reason: reason)
                         outbound.close(code: code, reason: reason)
                     case .finish:
                         outbound.abandon()
                     }
                 }
                 if machine.isClosed { break }
+                guard let event = await events.next(isFrame: { if case .frame = $0 { true } else { false } }) else {
+                    break
+                }
+                switch event {
+                case .frame(let frame):
+                    actions = machine.received(frame)
+                case .connectHookFinished(.success(.accept(let newContext, let payload))):
+                    context = newContext
+                    actions = machine.connectHookFinished(.accepted(acknowledgementPayload: payload))
+                case .connectHookFinished(.success(.reject(let message))):
+                    actions = machine.connectHookFinished(.rejected(message: message))
+                case .connectHookFinished(.failure(let error)):
+                    actions = machine.connectHookFinished(.failed(message: messageOf(error)))
+                case .operationEnded(let id, let run):
+                    actions = machine.operationEnded(id: id, run: run)
+                    stopSignals[run] = nil
+                case .initTimeout:
+                    actions = machine.initTimeoutFired()
+                case .keepAliveTick:
+                    actions = machine.keepAliveTimerFired()
+                case .hostClose(let code, let reason):
+                    actions = machine.closeForHost(code: code, reason: reason)
+                case .transportClosed(let peerClosure):
+                    closure = peerClosure
+                    actions = machine.transportClosed()
+                }
             }
             events.finish()
             group.cancelAll()
-            await server.hooks.onDisconnect?(machine.isAcknowledged ? context : nil)
-        }
-    }
-
-    private func received(_ frame: InboundFrame, machine: inout Machine) -> [Machine.Action] {
-        let options = server.options
-        switch frame {
-        case .text(let text):
-            guard text.utf8.count <= options.maxInboundMessageBytes else {
-                return machine.received(.malformed(message: "Message exceeds \(options.maxInboundMessageBytes) bytes"))
+            if machine.isAcknowledged, let context {
+                await server.hooks.onDisconnect?(context, closure)
             }
-            return machine.received(GraphQLWSClientMessage.decode(text.utf8))
-        case .binary(let bytes):
-            guard options.binaryFrames.accepted else {
-                return machine.closeForHost(code: 1002, reason: "Binary frames are not supported")
-            }
-            guard bytes.count <= options.maxInboundMessageBytes else {
-                return machine.received(.malformed(message: "Message exceeds \(options.maxInboundMessageBytes) bytes"))
-            }
-            guard String(validating: bytes, as: UTF8.self) != nil else {
-                return machine.received(.malformed(message: "Binary message is not valid UTF-8"))
-            }
-            return machine.received(GraphQLWSClientMessage.decode(bytes))
+            await server.hooks.onClose?(closure)
         }
     }
 
@@ -221,21 +243,34 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
         }
     }
 
+    /// How an operation ended, as far as the client must hear of it.
+    private enum OperationEnd {
+        /// The operation's last frame, if any.
+        case lastFrame([UInt8]?)
+        /// An unexpected failure that closes the connection (`graphql-transport-ws`).
+        case closeConnection(reason: String)
+    }
+
     private func runOperation(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async {
-        let lastFrame = await operationOutput(id: id, run: run, request: request, context: context)
+        let end = await operationOutput(id: id, run: run, request: request, context: context)
         // The table learns of the end before the client can see it, so the id is free for reuse
         // by the time a client reacts to the last frame.
         events.post(.operationEnded(id: id, run: run))
-        outbound.endRun(run, sending: lastFrame)
+        switch end {
+        case .lastFrame(let frame):
+            outbound.endRun(run, sending: frame)
+        case .closeConnection(let reason):
+            if outbound.endRun(run, sending: nil) {
+                let reason = server.graphQLTransportWSOptions.exposesInternalErrorMessages
+                    ? GraphQLTransportWSServerStateMachine.fittingReason(reason) : "Internal server error"
+                events.post(.hostClose(code: 4500, reason: reason))
+            }
+        }
     }
 
-    /// Streams an operation's results and returns its terminal frame.
-    private func operationOutput(
-        id: OperationID,
-        run: UInt64,
-        request: OperationRequest,
-        context: Context
-    ) async -> [UInt8]? {
+    /// Streams an operation's results and returns how it ended.
+    private func operationOutput(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async -> OperationEnd {
+        let transportWS = subprotocol == .graphQLTransportWS
         var request = request
         let outcome: ExecutionOutcome
         do {
@@ -243,29 +278,42 @@ public final class GraphQLWSServerConnection<Executor: GraphQLExecutor>: Sendabl
                 request = try await onOperation(id, request, context)
             }
             outcome = try await server.executor.execute(request, context: context)
+        } catch let error as GraphQLRequestError {
+            return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.error(id, error.errors) : GraphQLWSServerFrame.error(id, error.errors[0].message))
         } catch {
-            return GraphQLWSServerFrame.error(id, messageOf(error))
+            return transportWS ? .closeConnection(reason: messageOf(error)) : .lastFrame(GraphQLWSServerFrame.error(id, messageOf(error)))
         }
+        let next = transportWS ? GraphQLTransportWSServerFrame.next : GraphQLWSServerFrame.data
         switch outcome {
         case .single(let result):
-            guard await outbound.send(GraphQLWSServerFrame.data(id, result), run: run) else { return nil }
+            guard await outbound.send(next(id, result), run: run) else { return .lastFrame(nil) }
         case .rejected(let errors):
-            guard await outbound.send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors)), run: run)
-            else { return nil }
+            if transportWS { return .lastFrame(GraphQLTransportWSServerFrame.error(id, errors)) }
+            guard await outbound.send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors)), run: run) else {
+                return .lastFrame(nil)
+            }
         case .stream(let results):
             if Task.isCancelled {
                 await Self.terminate(results)
-                return nil
+                return .lastFrame(nil)
             }
             do {
                 for try await result in results {
-                    guard await outbound.send(GraphQLWSServerFrame.data(id, result), run: run) else { return nil }
+                    guard await outbound.send(next(id, result), run: run) else { return .lastFrame(nil) }
                 }
             } catch {
-                return GraphQLWSServerFrame.error(id, messageOf(error))
+                return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.error(id, Self.errors(of: error)) : GraphQLWSServerFrame.error(id, messageOf(error)))
             }
         }
-        return GraphQLWSServerFrame.complete(id)
+        return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.complete(id) : GraphQLWSServerFrame.complete(id))
+    }
+
+    private static func errors(of error: any Error) -> [GraphQLFormattedError] {
+        switch error {
+        case let error as GraphQLRequestError: error.errors
+        case let error as GraphQLFormattedError: [error]
+        default: [GraphQLFormattedError(message: messageOf(error))]
+        }
     }
 
     /// Ends a stream that was stopped before it was consumed: asking a cancellation-aware sequence

@@ -1,0 +1,42 @@
+/// Settings of a `graphql-transport-ws` server.
+///
+/// Every limit is on by default, as the protocol specification of this package requires.
+public struct GraphQLTransportWSServerOptions: Sendable {
+    /// How long a client may take to send `connection_init` before the server closes with 4408;
+    /// `nil` or zero waits forever. By default 3 seconds.
+    public var connectionInitWaitTimeout: Duration?
+    /// How many operations may be live at once on one connection; `nil` for no limit. By default 100.
+    public var maxLiveOperations: Int?
+    /// The interval of server-initiated `ping` messages after the acknowledgement; `nil` (the
+    /// default) sends none. Clients answer with `pong`.
+    public var pingInterval: Duration?
+    /// Whether binary frames are decoded as UTF-8 text (the default) or close the connection 4400.
+    public var acceptsBinaryFrames: Bool
+    /// Whether a 4500 close reason carries the thrown error's message (when it fits in 123 bytes).
+    /// Turn it off in production to always send "Internal server error".
+    public var exposesInternalErrorMessages: Bool
+    /// The largest inbound message, in bytes; longer ones close the connection 4400. By default 1 MiB.
+    public var maxInboundMessageBytes: Int
+    /// How many bytes of outbound frames may wait for the transport before operations pause
+    /// (back-pressure). By default 1 MiB.
+    public var outboundBufferBytes: Int
+
+    /// Creates options; every parameter has the documented default.
+    public init(
+        connectionInitWaitTimeout: Duration? = .seconds(3),
+        maxLiveOperations: Int? = 100,
+        pingInterval: Duration? = nil,
+        acceptsBinaryFrames: Bool = true,
+        exposesInternalErrorMessages: Bool = true,
+        maxInboundMessageBytes: Int = 1 << 20,
+        outboundBufferBytes: Int = 1 << 20
+    ) {
+        self.connectionInitWaitTimeout = connectionInitWaitTimeout
+        self.maxLiveOperations = maxLiveOperations
+        self.pingInterval = pingInterval
+        self.acceptsBinaryFrames = acceptsBinaryFrames
+        self.exposesInternalErrorMessages = exposesInternalErrorMessages
+        self.maxInboundMessageBytes = maxInboundMessageBytes
+        self.outboundBufferBytes = outboundBufferBytes
+    }
+}

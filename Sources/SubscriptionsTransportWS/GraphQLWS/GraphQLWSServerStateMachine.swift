@@ -1,0 +1,157 @@
+/// The `graphql-ws` (Apollo `subscriptions-transport-ws`) rules for one server connection.
+struct GraphQLWSServerStateMachine: ServerStateMachine {
+    private enum State {
+        case awaitingInit
+        /// The connect hook is running; messages wait here in arrival order.
+        case initialising(queued: [GraphQLWSClientMessage])
+        case ready
+        case closed
+    }
+
+    private var state = State.awaitingInit
+    private var operations = OperationTable()
+    private var keepAliveRunning = false
+    private(set) var isAcknowledged = false
+    private let options: GraphQLWSServerOptions
+    private let operationsWithoutInitAllowed: Bool
+    private let negotiatedOtherProtocol: Bool
+
+    init(options: GraphQLWSServerOptions, operationsWithoutInitAllowed: Bool, negotiatedOtherProtocol: Bool = false) {
+        self.options = options
+        self.operationsWithoutInitAllowed = operationsWithoutInitAllowed
+        self.negotiatedOtherProtocol = negotiatedOtherProtocol
+    }
+
+    var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    mutating func opened() -> [ServerAction] {
+        // Apollo's server closes a socket without its subprotocol with 1002 (protocol error).
+        negotiatedOtherProtocol ? close(code: 1002, reason: "Subprotocol not acceptable") : []
+    }
+
+    mutating func received(_ frame: InboundFrame) -> [ServerAction] {
+        switch frame {
+        case .text(let text):
+            guard text.utf8.count <= options.maxInboundMessageBytes else { return received(tooLarge) }
+            return received(GraphQLWSClientMessage.decode(text.utf8))
+        case .binary(let bytes):
+            guard options.binaryFrames.accepted else {
+                return closeForHost(code: 1002, reason: "Binary frames are not supported")
+            }
+            guard bytes.count <= options.maxInboundMessageBytes else { return received(tooLarge) }
+            guard String(validating: bytes, as: UTF8.self) != nil else {
+                return received(.malformed(message: "Binary message is not valid UTF-8"))
+            }
+            return received(GraphQLWSClientMessage.decode(bytes))
+        }
+    }
+
+    private var tooLarge: GraphQLWSClientMessage {
+        .malformed(message: "Message exceeds \(options.maxInboundMessageBytes) bytes")
+    }
+
+    mutating func received(_ message: GraphQLWSClientMessage) -> [ServerAction] {
+        switch state {
+        case .closed:
+            return []
+        case .initialising(var queued):
+            if message == .connectionTerminate { return close(code: 1000, reason: "") }
+            queued.append(message)
+            state = .initialising(queued: queued)
+            return []
+        case .awaitingInit, .ready:
+            return handle(message)
+        }
+    }
+
+    private mutating func handle(_ message: GraphQLWSClientMessage) -> [ServerAction] {
+        switch message {
+        case .connectionInit(let payload):
+            if isAcknowledged && options.repeatedConnectionInit.closesConnection {
+                return close(code: 4429, reason: "Too many initialisation requests")
+            }
+            state = .initialising(queued: [])
+            return [.runConnectHook(payload)]
+        case .start(let id, let request):
+            guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
+            if let replaced = operations.stop(id, frame: { _ in nil }) {
+                return [replaced, operations.start(id, request)]
+            }
+            if let limit = options.maxLiveOperations, operations.count >= limit {
+                return [.send(GraphQLWSServerFrame.error(id, "Subscription limit reached"))]
+            }
+            return [operations.start(id, request)]
+        case .invalidStart(let id, let message):
+            guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
+            return [.send(GraphQLWSServerFrame.error(id, message))]
+        case .stop(let id):
+            return operations.stop(id, frame: GraphQLWSServerFrame.complete).map { [$0] } ?? []
+        case .connectionTerminate:
+            return close(code: 1000, reason: "")
+        case .keepAlive:
+            return []
+        case .unknownType(let id):
+            return [.send(GraphQLWSServerFrame.error(id, "Invalid message type!"))]
+        case .malformed(let message):
+            return [.send(GraphQLWSServerFrame.connectionError(message))]
+        }
+    }
+
+    private var mayRunOperations: Bool {
+        isAcknowledged || operationsWithoutInitAllowed
+    }
+
+    mutating func connectHookFinished(_ outcome: ConnectHookOutcome) -> [ServerAction] {
+        guard case .initialising(let queued) = state else { return [] }
+        switch outcome {
+        case .rejected(let message), .failed(let message):
+            return [.send(GraphQLWSServerFrame.connectionError(message))] + close(code: 1011, reason: "")
+        case .accepted(let payload):
+            state = .ready
+            isAcknowledged = true
+            var actions: [ServerAction] = [.send(GraphQLWSServerFrame.connectionAck(payload: payload))]
+            if let interval = options.keepAlive.interval {
+                actions.append(.send(GraphQLWSServerFrame.keepAlive))
+                if !keepAliveRunning {
+                    keepAliveRunning = true
+                    actions.append(.startKeepAlive(interval))
+                }
+            }
+            for message in queued {
+                actions += received(message)
+            }
+            return actions
+        }
+    }
+
+    mutating func operationEnded(id: OperationID, run: UInt64) -> [ServerAction] {
+        operations.ended(id, run: run)
+    }
+
+    mutating func keepAliveTimerFired() -> [ServerAction] {
+        isClosed ? [] : [.send(GraphQLWSServerFrame.keepAlive)]
+    }
+
+    mutating func initTimeoutFired() -> [ServerAction] {
+        guard case .awaitingInit = state, !isAcknowledged else { return [] }
+        return close(code: 4408, reason: "Connection initialisation timeout")
+    }
+
+    mutating func transportClosed() -> [ServerAction] {
+        guard !isClosed else { return [] }
+        state = .closed
+        return operations.stopAll() + [.finish]
+    }
+
+    mutating func closeForHost(code: UInt16, reason: String) -> [ServerAction] {
+        isClosed ? [] : close(code: code, reason: reason)
+    }
+
+    private mutating func close(code: UInt16, reason: String) -> [ServerAction] {
+        state = .closed
+        return operations.stopAll() + [.close(code: code, reason: reason)]
+    }
+}

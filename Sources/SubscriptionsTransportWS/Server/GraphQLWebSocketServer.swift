@@ -1,0 +1,100 @@
+/// A GraphQL-over-WebSocket server: the executor, hooks and options every connection shares, for
+/// both `graphql-transport-ws` and `graphql-ws` (Apollo `subscriptions-transport-ws`).
+///
+/// Create one server; for each WebSocket upgrade pick the subprotocol with ``negotiate(offers:)``,
+/// then create the connection with ``makeConnection(speaking:clock:)``.
+public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
+    /// Runs the operations.
+    public let executor: Executor
+    /// The application's callbacks.
+    public let hooks: ServerHooks<Executor.Context>
+    /// Limits and choices for `graphql-ws` connections.
+    public let graphQLWSOptions: GraphQLWSServerOptions
+    /// Limits and choices for `graphql-transport-ws` connections.
+    public let graphQLTransportWSOptions: GraphQLTransportWSServerOptions
+    /// The subprotocols served, most preferred first.
+    public let subprotocols: [WebSocketSubprotocol]
+
+    /// Creates a server.
+    ///
+    /// - Parameters:
+    ///   - executor: Runs each operation.
+    ///   - hooks: Decide about connections and observe operations.
+    ///   - graphQLWS: Options of `graphql-ws` connections; the defaults are the specification's.
+    ///   - graphQLTransportWS: Options of `graphql-transport-ws` connections.
+    ///   - subprotocols: Which protocols to serve, most preferred first.
+    public init(
+        executor: Executor,
+        hooks: ServerHooks<Executor.Context>,
+        graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
+        graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS]
+    ) {
+        self.executor = executor
+        self.hooks = hooks
+        self.graphQLWSOptions = graphQLWS
+        self.graphQLTransportWSOptions = graphQLTransportWS
+        self.subprotocols = subprotocols
+    }
+
+    /// The subprotocol to answer a WebSocket upgrade with.
+    ///
+    /// - Parameter offers: The values of every `Sec-WebSocket-Protocol` request header.
+    /// - Returns: The preferred served subprotocol the client offered, or `nil` to refuse the upgrade.
+    public func negotiate(offers: some Sequence<some StringProtocol>) -> WebSocketSubprotocol? {
+        WebSocketSubprotocol.negotiate(offers: offers, supported: subprotocols)
+    }
+
+    /// The largest inbound message any served protocol accepts; hosts limit their frames to it.
+    public var maxInboundMessageBytes: Int {
+        max(graphQLWSOptions.maxInboundMessageBytes, graphQLTransportWSOptions.maxInboundMessageBytes)
+    }
+
+    /// Creates the protocol side of one accepted WebSocket.
+    ///
+    /// - Parameters:
+    ///   - subprotocol: The protocol the connection speaks, as negotiated.
+    ///   - clock: The clock for keep-alive and the init timeout; tests pass a manual clock.
+    /// - Returns: A connection to feed frames to and to run.
+    public func makeConnection(
+        speaking subprotocol: WebSocketSubprotocol,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> ServerConnection<Executor> {
+        makeConnection(speaking: subprotocol, negotiated: subprotocol.name, clock: clock)
+    }
+
+    /// Creates a connection for a host that accepted a WebSocket without negotiating its subprotocol.
+    ///
+    /// When `negotiated` is not `subprotocol`'s name the connection closes at once: 4406
+    /// "Subprotocol not acceptable" on `graphql-transport-ws`, 1002 on `graphql-ws`.
+    ///
+    /// - Parameters:
+    ///   - subprotocol: The protocol the connection is made to speak.
+    ///   - negotiated: The subprotocol the WebSocket handshake agreed on, if any.
+    ///   - clock: The clock for keep-alive and the init timeout.
+    public func makeConnection(
+        speaking subprotocol: WebSocketSubprotocol,
+        negotiated: String?,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> ServerConnection<Executor> {
+        ServerConnection(server: self, subprotocol: subprotocol, mismatch: negotiated != subprotocol.name, clock: clock)
+    }
+}
+
+extension GraphQLWebSocketServer where Executor.Context == JSONObject {
+    /// Creates a server that accepts every connection, with the `connection_init` payload as context.
+    public init(
+        executor: Executor,
+        graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
+        graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS]
+    ) {
+        self.init(
+            executor: executor,
+            hooks: ServerHooks(),
+            graphQLWS: graphQLWS,
+            graphQLTransportWS: graphQLTransportWS,
+            subprotocols: subprotocols
+        )
+    }
+}

@@ -1,0 +1,87 @@
+/// Callbacks a server makes into the application, for both protocols.
+///
+/// Only ``onConnect`` is required: it decides whether a client may use the connection and produces
+/// the context its operations run with. Every hook fires at most once per event: an operation
+/// completes once, a connection disconnects and closes once.
+public struct ServerHooks<Context: Sendable>: Sendable {
+    /// How a connection ended.
+    public struct Closure: Sendable, Hashable {
+        /// The close code, if one was sent or received.
+        public var code: UInt16?
+        /// The close reason; empty when none was given.
+        public var reason: String
+
+        /// Creates a description of a closure.
+        public init(code: UInt16?, reason: String) {
+            self.code = code
+            self.reason = reason
+        }
+    }
+
+    /// Called for each `connection_init` with its payload (the client's connection parameters, or an
+    /// empty object). `graphql-ws` sends `connection_error` and closes 1011 when it rejects or throws;
+    /// `graphql-transport-ws` closes 4403 when it rejects and 4500 when it throws.
+    public var onConnect: @Sendable (_ payload: JSONObject) async throws -> ConnectionDecision<Context>
+    /// Called before an operation is executed; may return a changed request. Throwing
+    /// ``GraphQLRequestError`` reports those errors for the operation; on `graphql-ws` any other error
+    /// is reported as the operation's `error`, on `graphql-transport-ws` it closes the connection 4500.
+    public var onOperation:
+        (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> OperationRequest)?
+    /// Called once when an operation ends for any reason: completion, error, a client stop, a
+    /// replacing `start` (`graphql-ws`), or the connection closing.
+    public var onOperationComplete: (@Sendable (_ id: OperationID) async -> Void)?
+    /// Called once when an acknowledged connection ends, with its context.
+    public var onDisconnect: (@Sendable (_ context: Context, _ closure: Closure) async -> Void)?
+    /// Called once when any connection ends, after ``onDisconnect``.
+    public var onClose: (@Sendable (_ closure: Closure) async -> Void)?
+    /// `graphql-transport-ws` only: called for each `ping` with its payload; when set, the server
+    /// does not answer with `pong` itself.
+    public var onPing: (@Sendable (_ payload: JSONObject?) async -> Void)?
+    /// `graphql-transport-ws` only: called for each `pong` with its payload.
+    public var onPong: (@Sendable (_ payload: JSONObject?) async -> Void)?
+    /// `graphql-ws` only: the context for operations started without `connection_init`, used when
+    /// ``GraphQLWSServerOptions/allowOperationsWithoutInit`` is on. When `nil`, such operations are
+    /// refused as if the option were off.
+    public var contextWithoutInit: (@Sendable () -> Context)?
+
+    /// Creates hooks.
+    public init(
+        onConnect: @escaping @Sendable (_ payload: JSONObject) async throws -> ConnectionDecision<Context>,
+        onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
+        onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
+        onDisconnect: (@Sendable (Context, Closure) async -> Void)? = nil,
+        onClose: (@Sendable (Closure) async -> Void)? = nil,
+        onPing: (@Sendable (JSONObject?) async -> Void)? = nil,
+        onPong: (@Sendable (JSONObject?) async -> Void)? = nil,
+        contextWithoutInit: (@Sendable () -> Context)? = nil
+    ) {
+        self.onConnect = onConnect
+        self.onOperation = onOperation
+        self.onOperationComplete = onOperationComplete
+        self.onDisconnect = onDisconnect
+        self.onClose = onClose
+        self.onPing = onPing
+        self.onPong = onPong
+        self.contextWithoutInit = contextWithoutInit
+    }
+}
+
+extension ServerHooks where Context == JSONObject {
+    /// Hooks that accept every connection; the context is the `connection_init` payload (an empty
+    /// object for operations started without init).
+    public init(
+        onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
+        onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
+        onDisconnect: (@Sendable (Context, Closure) async -> Void)? = nil,
+        onClose: (@Sendable (Closure) async -> Void)? = nil
+    ) {
+        self.init(
+            onConnect: { payload in .accept(payload) },
+            onOperation: onOperation,
+            onOperationComplete: onOperationComplete,
+            onDisconnect: onDisconnect,
+            onClose: onClose,
+            contextWithoutInit: { [:] }
+        )
+    }
+}
