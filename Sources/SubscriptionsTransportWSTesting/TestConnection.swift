@@ -152,6 +152,12 @@ public struct ConnectionProbe: Sendable {
         self.reply = reply
     }
 
+    /// For `graphql-transport-ws`: a `ping`, answered with a `pong` carrying the same payload.
+    public static let graphQLTransportWS = ConnectionProbe(
+        frame: #"{"type":"ping","payload":{"probe":true}}"#,
+        reply: ["type": "pong", "payload": ["probe": true]]
+    )
+
     /// For `graphql-ws`: an unknown message type, answered with an `error` frame.
     public static let graphQLWS = ConnectionProbe(
         frame: #"{"type":"probe"}"#,

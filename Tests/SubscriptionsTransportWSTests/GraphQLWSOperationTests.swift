@@ -268,8 +268,8 @@ struct GraphQLWSOperationTests {
         try await withGraphQLWSConnection(executor: executor, hooks: spy.hooks()) { connection in
             try await connection.initialise()
             await connection.start(#""1""#)
-            await connection.start(#""2""#)
             let failing = try #require(await executor.call(0).source)
+            await connection.start(#""2""#)
             let other = try #require(await executor.call(1).source)
             failing.emit(["data": ["t": 1]])
             try await connection.expect(#"{"type":"data","id":"1","payload":{"data":{"t":1}}}"#)
