@@ -14,6 +14,7 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     public let graphQLTransportWSOptions: GraphQLTransportWSServerOptions
     /// The subprotocols served, most preferred first.
     public let subprotocols: [WebSocketSubprotocol]
+    let connections = ConnectionRegistry()
 
     /// Creates a server.
     ///
@@ -37,6 +38,19 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
         self.subprotocols = subprotocols
     }
 
+    /// Closes every running connection of this server, and every one that starts later, then waits
+    /// until they have all ended: a graceful shutdown.
+    ///
+    /// Operations are cancelled and each connection's close frame is its last message. Bound the wait
+    /// by cancelling the calling task (connections still end; only the waiting stops).
+    ///
+    /// - Parameters:
+    ///   - code: The close code; by default 1001 "Going away", which tells clients to reconnect.
+    ///   - reason: The close reason.
+    public func closeAllConnections(code: UInt16 = 1001, reason: String = "Going away") async {
+        await connections.closeAll(code: code, reason: reason)
+    }
+
     /// The subprotocol to answer a WebSocket upgrade with.
     ///
     /// - Parameter offers: The values of every `Sec-WebSocket-Protocol` request header.
@@ -47,7 +61,13 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
 
     /// The largest inbound message any served protocol accepts; hosts limit their frames to it.
     public var maxInboundMessageBytes: Int {
-        max(graphQLWSOptions.maxInboundMessageBytes, graphQLTransportWSOptions.maxInboundMessageBytes)
+        subprotocols.map(maxInboundMessageBytes(for:)).max() ?? 0
+    }
+
+    /// The largest inbound message a connection speaking `subprotocol` accepts.
+    public func maxInboundMessageBytes(for subprotocol: WebSocketSubprotocol) -> Int {
+        subprotocol == .graphQLTransportWS
+            ? graphQLTransportWSOptions.maxInboundMessageBytes : graphQLWSOptions.maxInboundMessageBytes
     }
 
     /// Creates the protocol side of one accepted WebSocket.

@@ -133,6 +133,13 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
 
     /// Runs the connection until it ends and every operation and hook has finished.
     public func run() async {
+        let registration = server.connections.register { [events] code, reason in
+            events.post(.hostClose(code: code, reason: reason))
+        }
+        defer { server.connections.unregister(registration.key) }
+        if let goingAway = registration.goingAway {
+            close(code: goingAway.code, reason: goingAway.reason)
+        }
         await withDiscardingTaskGroup { group in
             var machine = makeMachine()
             var context: Context?
@@ -298,8 +305,16 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                 return .lastFrame(nil)
             }
             do {
+                var sentSinceYield = 0
                 for try await result in results {
                     guard await outbound.send(next(id, result), run: run) else { return .lastFrame(nil) }
+                    // A source that never suspends must not starve the other operations and
+                    // connections sharing the cooperative pool.
+                    sentSinceYield += 1
+                    if sentSinceYield == 64 {
+                        sentSinceYield = 0
+                        await Task.yield()
+                    }
                 }
             } catch {
                 return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.error(id, Self.errors(of: error)) : GraphQLWSServerFrame.error(id, messageOf(error)))

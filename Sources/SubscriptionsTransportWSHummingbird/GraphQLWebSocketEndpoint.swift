@@ -1,0 +1,179 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import SubscriptionsTransportWS
+
+/// GraphQL over WebSocket on one Hummingbird route: picks the subprotocol during the upgrade and runs
+/// each accepted WebSocket as a connection of the matching protocol server.
+///
+/// Most applications do not create an endpoint themselves: `router.ws("/graphql", graphQL: server)`
+/// adds a route for a server. Create one to combine the pieces differently, for example to check
+/// authentication headers before upgrading:
+///
+/// ```swift
+/// let endpoint = GraphQLWebSocketEndpoint(server: server)
+/// router.ws(
+///     "/graphql",
+///     shouldUpgrade: { request, _ in
+///         guard request.headers[.authorization] != nil else { return .dontUpgrade }
+///         return endpoint.shouldUpgrade(request.headers)
+///     },
+///     onUpgrade: { inbound, outbound, context in
+///         try await endpoint.serve(requestHeaders: context.request.headers, inbound: inbound, outbound: outbound, logger: context.logger)
+///     }
+/// )
+/// ```
+///
+/// The endpoint keeps the choice of protocol in one place: the upgrade answers with the subprotocol
+/// ``negotiate(_:)`` picks, and the accepted socket becomes a connection speaking that subprotocol.
+public struct GraphQLWebSocketEndpoint: Sendable {
+    /// One subprotocol this endpoint serves, and how to make its connections.
+    struct ServedProtocol: Sendable {
+        let subprotocol: WebSocketSubprotocol
+        let maxMessageBytes: Int
+        let makeConnection: @Sendable () -> any WebSocketServerConnection
+    }
+
+    /// The served protocols, most preferred first.
+    private let served: [ServedProtocol]
+
+    /// How long, after the server sent its close frame, the client has to answer with its own before
+    /// the socket is dropped.
+    ///
+    /// A client that never answers must not keep a finished connection's handler alive. By default
+    /// 15 seconds, as Hummingbird's `WebSocketServerConfiguration.closeTimeout`.
+    public var closeTimeout: Duration
+
+    /// Creates an endpoint that serves every subprotocol of `server` (by default `graphql-transport-ws`
+    /// and `graphql-ws`), preferring them in the server's order.
+    ///
+    /// - Parameters:
+    ///   - server: The server that runs each connection.
+    ///   - closeTimeout: How long the client has to answer the server's close frame.
+    public init<Executor: GraphQLExecutor>(server: GraphQLWebSocketServer<Executor>, closeTimeout: Duration = .seconds(15)) {
+        self.served = server.subprotocols.map { subprotocol in
+            // Each protocol's own limit, so that a message over it closes with 1009 on either.
+            ServedProtocol(
+                subprotocol: subprotocol,
+                maxMessageBytes: server.maxInboundMessageBytes(for: subprotocol),
+                makeConnection: { server.makeConnection(speaking: subprotocol) }
+            )
+        }
+        self.closeTimeout = closeTimeout
+    }
+
+    /// The subprotocols this endpoint serves, most preferred first.
+    public var subprotocols: [WebSocketSubprotocol] { served.map(\.subprotocol) }
+
+    /// The largest inbound message any served protocol accepts, in bytes.
+    ///
+    /// The application's `WebSocketServerConfiguration.maxFrameSize` must be at least this large, or
+    /// longer single-frame messages are refused by the WebSocket layer before the protocol sees them
+    /// (see ``HummingbirdWebSocket/WebSocketServerConfiguration/graphQL(maxMessageBytes:autoPing:closeTimeout:)``).
+    /// Each connection then holds messages to its own protocol's limit.
+    public var maxMessageBytes: Int { served.map(\.maxMessageBytes).max() ?? 0 }
+
+    /// Picks the subprotocol to answer an upgrade request with.
+    ///
+    /// Every `Sec-WebSocket-Protocol` header value is considered, each split at commas and trimmed;
+    /// only an exact match is accepted, and the server's preference wins over the client's order.
+    ///
+    /// - Parameter headers: The upgrade request's headers.
+    /// - Returns: The chosen subprotocol, or `nil` when the client offered none that is served.
+    public func negotiate(_ headers: HTTPFields) -> WebSocketSubprotocol? {
+        WebSocketSubprotocol.negotiate(offers: headers[values: .secWebSocketProtocol], supported: subprotocols)
+    }
+
+    /// Decides a router upgrade: upgrade with the negotiated subprotocol, or refuse.
+    ///
+    /// A refused upgrade is answered by Hummingbird with `400 Bad Request` and the connection closed.
+    ///
+    /// - Parameter headers: The upgrade request's headers.
+    /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header, or `.dontUpgrade` when
+    ///   the client offered no served subprotocol.
+    public func shouldUpgrade(_ headers: HTTPFields) -> RouterShouldUpgrade {
+        guard let subprotocol = negotiate(headers) else { return .dontUpgrade }
+        return .upgrade([.secWebSocketProtocol: subprotocol.name])
+    }
+
+    /// Decides an upgrade for a server built without a router, with
+    /// `HTTPServerBuilder.http1WebSocketUpgrade(configuration:shouldUpgrade:)`.
+    ///
+    /// The request's path is not checked: check it first and answer `.dontUpgrade` for other paths.
+    ///
+    /// ```swift
+    /// server: .http1WebSocketUpgrade(configuration: .init(ws: .graphQL())) { request, _, _ in
+    ///     guard request.path == "/graphql" else { return .dontUpgrade }
+    ///     return endpoint.upgrade(request)
+    /// }
+    /// ```
+    ///
+    /// - Parameter request: The upgrade request.
+    /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header and a handler that
+    ///   serves the socket, or `.dontUpgrade` when the client offered no served subprotocol.
+    public func upgrade<Context: WebSocketContext>(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<Context>> {
+        guard let subprotocol = negotiate(request.headerFields) else { return .dontUpgrade }
+        return .upgrade([.secWebSocketProtocol: subprotocol.name]) { inbound, outbound, context in
+            try await serve(subprotocol, inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
+
+    /// Serves an upgraded WebSocket, negotiating the subprotocol again from the upgrade request's
+    /// headers (negotiation is deterministic, so this is the subprotocol the upgrade answered with).
+    ///
+    /// - Parameters:
+    ///   - requestHeaders: The upgrade request's headers.
+    ///   - inbound: The socket's inbound frames.
+    ///   - outbound: The socket's writer.
+    ///   - logger: Where write failures are logged.
+    /// - Throws: The error that ended the inbound stream (for example a message over the size limit),
+    ///   so that Hummingbird closes the socket with the matching close code.
+    public func serve(
+        requestHeaders: HTTPFields,
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        logger: Logger
+    ) async throws {
+        guard let subprotocol = negotiate(requestHeaders) else {
+            try await outbound.close(.protocolError, reason: "No supported subprotocol")
+            return
+        }
+        try await serve(subprotocol, inbound: inbound, outbound: outbound, logger: logger)
+    }
+
+    /// Serves an upgraded WebSocket with the server of one subprotocol, until the connection ends.
+    ///
+    /// Inbound messages are handed to the connection in arrival order; outbound frames are written
+    /// batch by batch as the connection produces them, and the connection's close frame ends the
+    /// socket with its code and reason. When the client closes or the socket fails, the connection is
+    /// told the transport is gone. The call returns once the connection, its operations and its hooks
+    /// have finished and the close handshake is done (or ``closeTimeout`` has passed).
+    ///
+    /// - Parameters:
+    ///   - subprotocol: The negotiated subprotocol. One the endpoint does not serve closes the socket
+    ///     with 1002 (protocol error).
+    ///   - inbound: The socket's inbound frames.
+    ///   - outbound: The socket's writer.
+    ///   - logger: Where write failures are logged.
+    /// - Throws: The error that ended the inbound stream (for example a message over the size limit),
+    ///   so that Hummingbird closes the socket with the matching close code.
+    public func serve(
+        _ subprotocol: WebSocketSubprotocol,
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        logger: Logger
+    ) async throws {
+        guard let served = served.first(where: { $0.subprotocol == subprotocol }) else {
+            try await outbound.close(.protocolError, reason: "Unsupported subprotocol \(subprotocol.name)")
+            return
+        }
+        let session = WebSocketSession(
+            connection: served.makeConnection(),
+            maxMessageBytes: served.maxMessageBytes,
+            closeTimeout: closeTimeout,
+            logger: logger
+        )
+        try await session.run(inbound: inbound, outbound: outbound)
+    }
+}

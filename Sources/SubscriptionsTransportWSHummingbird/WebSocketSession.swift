@@ -1,0 +1,161 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import SubscriptionsTransportWS
+
+/// One upgraded WebSocket joined to one protocol connection.
+///
+/// Three child tasks: the protocol's `run()`, a writer draining the outbound queue, and a reader
+/// feeding inbound messages. The reader cannot be stopped but by cancellation, so it is cancelled once
+/// the connection has ended: at once when the client closed or the socket failed, and after the close
+/// handshake (bounded by `closeTimeout`) when the server closed.
+struct WebSocketSession: Sendable {
+    let connection: any WebSocketServerConnection
+    let maxMessageBytes: Int
+    let closeTimeout: Duration
+    let logger: Logger
+
+    private enum ChildEnd: Sendable {
+        case protocolEnded
+        case writerEnded(sentClose: Bool)
+        case readerEnded(failure: (any Error)?)
+        case closeTimeoutElapsed
+    }
+
+    /// Runs until the connection has ended and the reader has stopped.
+    ///
+    /// - Throws: The error that ended the inbound stream, when the server had not closed the socket
+    ///   itself: Hummingbird then closes with the code that error maps to (1009 for a message over
+    ///   the size limit).
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let connection = self.connection
+        let inboundFailure = await withTaskGroup(of: ChildEnd.self, returning: (any Error)?.self) { group in
+            group.addTask {
+                await connection.run()
+                return .protocolEnded
+            }
+            group.addTask {
+                .writerEnded(sentClose: await write(to: outbound))
+            }
+            group.addTask {
+                .readerEnded(failure: await read(inbound))
+            }
+            var protocolRunning = true
+            var writerRunning = true
+            var readerRunning = true
+            var sentClose = false
+            var closeTimerStarted = false
+            var inboundFailure: (any Error)?
+            while let end = await group.next() {
+                switch end {
+                case .protocolEnded:
+                    protocolRunning = false
+                case .writerEnded(let closed):
+                    writerRunning = false
+                    sentClose = closed
+                case .readerEnded(let failure):
+                    readerRunning = false
+                    inboundFailure = failure
+                case .closeTimeoutElapsed:
+                    group.cancelAll()
+                }
+                guard !protocolRunning, !writerRunning else { continue }
+                if !readerRunning || !sentClose {
+                    // Nothing more will be read that matters; this also ends a pending close timer.
+                    group.cancelAll()
+                } else if !closeTimerStarted {
+                    // The reader ends when the client answers our close frame.
+                    closeTimerStarted = true
+                    let timeout = closeTimeout
+                    group.addTask {
+                        try? await Task.sleep(for: timeout)
+                        return .closeTimeoutElapsed
+                    }
+                }
+            }
+            // After our own close frame the socket's fate is decided; a later inbound error is noise.
+            return sentClose ? nil : inboundFailure
+        }
+        if let inboundFailure { throw inboundFailure }
+    }
+
+    /// Feeds inbound messages to the connection until the client closes, the socket fails or the
+    /// task is cancelled, then reports the transport closed.
+    ///
+    /// A message over the protocol's limit closes the connection with 1009 (message too big). The
+    /// WebSocket layer only bounds single frames by the application's frame size, which serves every
+    /// protocol, and fragmented messages by this limit.
+    ///
+    /// The client's close code is not reported: hummingbird-websocket answers the close frame itself
+    /// and ends the inbound stream without showing it to the handler.
+    ///
+    /// - Returns: The error that ended the stream, unless the reader was cancelled.
+    private func read(_ inbound: WebSocketInboundStream) async -> (any Error)? {
+        defer { connection.transportClosed() }
+        do {
+            for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                let size =
+                    switch message {
+                    case .text(let text): text.utf8.count
+                    case .binary(let buffer): buffer.readableBytes
+                    }
+                guard size <= maxMessageBytes else {
+                    connection.close(code: 1009, reason: "Message too big")
+                    continue
+                }
+                switch message {
+                case .text(let text): await connection.receive(.text(text))
+                case .binary(let buffer): await connection.receive(.binary(Array(buffer.readableBytesView)))
+                }
+            }
+            return nil
+        } catch {
+            return Task.isCancelled ? nil : error
+        }
+    }
+
+    /// Writes the connection's outbound messages until its last one.
+    ///
+    /// Text frames go out from the encoded bytes as they are, with no detour through `String`. A
+    /// failed write means the socket is gone: the connection is told, and the rest is dropped.
+    ///
+    /// - Returns: Whether the connection's close frame was written.
+    private func write(to outbound: WebSocketOutboundWriter) async -> Bool {
+        while let batch = await connection.outbound.nextBatch() {
+            for message in batch {
+                do {
+                    switch message {
+                    case .text(let bytes):
+                        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))
+                        try await outbound.write(.custom(frame))
+                    case .close(let code, let reason):
+                        try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: Self.closeReason(reason))
+                        return true
+                    }
+                } catch {
+                    logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
+                    connection.transportClosed()
+                    return false
+                }
+            }
+        }
+        return false
+    }
+
+    /// The longest prefix of `reason` that fits a close frame (123 UTF-8 bytes), cut between
+    /// characters so the peer never sees broken UTF-8.
+    static func closeReason(_ reason: String) -> String {
+        guard reason.utf8.count > 123 else { return reason }
+        var length = 0
+        var end = reason.startIndex
+        for index in reason.indices {
+            let next = reason.index(after: index)
+            length += reason[index..<next].utf8.count
+            guard length <= 123 else { break }
+            end = next
+        }
+        return String(reason[..<end])
+    }
+}

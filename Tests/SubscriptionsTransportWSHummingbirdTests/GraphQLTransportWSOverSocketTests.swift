@@ -1,0 +1,90 @@
+import HummingbirdWSClient
+import NIOWebSocket
+import SubscriptionsTransportWS
+import Testing
+
+/// The `graphql-transport-ws` conversation over a real Hummingbird socket on 127.0.0.1: what
+/// reaches the socket, and the protocol's close codes mapped onto the WebSocket.
+@Suite("graphql-transport-ws over Hummingbird")
+struct GraphQLTransportWSOverSocketTests {
+    @Test func queryAnswersNextThenComplete() async throws {
+        try await withTestServer { port in
+            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "1", "payload": ["query": "{ hello }"]])
+                #expect(try await socket.next() == ["type": "next", "id": "1", "payload": ["data": ["hello": "Hello world"]]])
+                #expect(try await socket.next() == ["type": "complete", "id": "1"])
+            }
+        }
+    }
+
+    @Test func subscriptionStreamsEveryValueThenCompletes() async throws {
+        try await withTestServer { port in
+            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "s", "payload": ["query": "subscription { counter(n: 3) }"]])
+                for value in 0..<3 {
+                    let expected: JSONValue = ["type": "next", "id": "s", "payload": ["data": ["counter": .integer(value)]]]
+                    #expect(try await socket.next() == expected)
+                }
+                #expect(try await socket.next() == ["type": "complete", "id": "s"])
+            }
+        }
+    }
+
+    @Test func pingIsAnsweredWithPong() async throws {
+        try await withTestServer { port in
+            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                try await socket.send(["type": "ping"])
+                #expect(try await socket.next() == ["type": "pong"])
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+            }
+        }
+    }
+
+    @Test func clientCompleteStopsTheSubscriptionSilently() async throws {
+        try await withTestServer { port in
+            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send([
+                    "type": "subscribe", "id": "1",
+                    "payload": ["query": "subscription { counter(n: 1000000, delayMs: 10) }"],
+                ])
+                #expect(try await socket.next() == ["type": "next", "id": "1", "payload": ["data": ["counter": 0]]])
+                try await socket.send(["type": "complete", "id": "1"])
+                try await socket.send(["type": "subscribe", "id": "2", "payload": ["query": "{ hello }"]])
+                // Values already on their way may come first; no `complete` answers the client's.
+                let untilDone = try await socket.messages(until: "complete", id: "2")
+                let ofFirst = untilDone.filter { $0.objectValue?["id"] == "1" }
+                #expect(ofFirst.allSatisfy { $0.objectValue?["type"] == "next" })
+                #expect(
+                    untilDone.suffix(2) == [
+                        ["type": "next", "id": "2", "payload": ["data": ["hello": "Hello world"]]],
+                        ["type": "complete", "id": "2"],
+                    ]
+                )
+            }
+        }
+    }
+
+    @Test func subscribeBeforeInitClosesUnauthorized() async throws {
+        try await withTestServer { port in
+            let close = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                try await socket.send(["type": "subscribe", "id": "1", "payload": ["query": "{ hello }"]])
+                #expect(try await socket.next() == nil)
+            }
+            #expect(close?.code == 4401)
+            #expect(close?.reason == "Unauthorized")
+        }
+    }
+
+    @Test func invalidMessageClosesWithBadRequest() async throws {
+        try await withTestServer { port in
+            let close = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+                try await socket.send("not json")
+                #expect(try await socket.next() == nil)
+            }
+            #expect(close?.code == 4400)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+"""A strawberry-graphql server with the demo schema, serving graphql-ws and graphql-transport-ws.
+
+Used by test_gqlws_vs_strawberry.py to check the Swift `gqlws` client against another
+implementation of both protocols:
+
+    python3 Tests/interop/strawberry/server.py --port 0
+
+binds 127.0.0.1 (port 0 picks a free one), prints `LISTENING <port>` on one line once the socket is
+bound, and serves ws://127.0.0.1:<port>/graphql until terminated.
+
+Schema (as the Swift demo server's ExampleSchema):
+
+    type Query { hello(name: String = "world"): String!  add(a: Int!, b: Int!): Int! }
+    type Mutation { echo(text: String!): String! }
+    type Subscription { counter(n: Int! = 5, delayMs: Int! = 0): Int! }
+"""
+
+import argparse
+import asyncio
+import socket
+from typing import AsyncGenerator
+
+import strawberry
+import uvicorn
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self, name: str = "world") -> str:
+        return f"Hello {name}"
+
+    @strawberry.field
+    def add(self, a: int, b: int) -> int:
+        return a + b
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def echo(self, text: str) -> str:
+        return text
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def counter(self, n: int = 5, delay_ms: int = 0) -> AsyncGenerator[int, None]:
+        for value in range(n):
+            if value > 0 and delay_ms > 0:
+                await asyncio.sleep(delay_ms / 1000)
+            yield value
+
+
+schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+app = GraphQL(
+    schema,
+    subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+
+    # Bind here rather than in uvicorn, so that port 0 works and the port can be reported.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", arguments.port))
+    print(f"LISTENING {listener.getsockname()[1]}", flush=True)
+
+    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="off")
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+if __name__ == "__main__":
+    main()
