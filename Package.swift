@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "SubscriptionsTransportWSGraphQL", targets: ["SubscriptionsTransportWSGraphQL"]),
         .library(name: "SubscriptionsTransportWSHummingbird", targets: ["SubscriptionsTransportWSHummingbird"]),
         .executable(name: "subscriptions-server", targets: ["subscriptions-server"]),
+        .library(name: "SubscriptionsTransportWSClient", targets: ["SubscriptionsTransportWSClient"]),
+        .executable(name: "gqlws", targets: ["gqlws"]),
     ],
     dependencies: [
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
@@ -21,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
     ],
     targets: [
         .target(name: "SubscriptionsTransportWS"),
@@ -93,6 +96,46 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSClient",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "gqlws",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSClientTests",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSClient",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSHummingbird",
+                "SubscriptionsTransportWSTesting",
+                "gqlws",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

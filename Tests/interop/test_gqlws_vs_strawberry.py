@@ -9,6 +9,7 @@ an `error` message "queries are not allowed", which gqlws reports with exit stat
 
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -44,7 +45,9 @@ def strawberry_url():
         text=True,
     )
     try:
-        line = process.stdout.readline()  # "LISTENING <port>", printed once bound
+        # "LISTENING <port>" is printed once the socket is bound; wait at most 60 s for it.
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
         if not line.startswith("LISTENING "):
             process.kill()
             pytest.fail(f"strawberry server did not start: {line!r} {process.stderr.read()}")

@@ -1,0 +1,202 @@
+import Foundation
+import HTTPTypes
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSClient
+import Testing
+
+@testable import gqlws
+
+@Suite("gqlws command line")
+struct CommandLineTests {
+    @Test("Options become a request and a client configuration")
+    func parsing() throws {
+        let command = try SubscribeCommand.parse([
+            "ws://127.0.0.1:1/graphql", "--query", "query Q($n: String) { hello(name: $n) }",
+            "--variables", #"{"n":"x"}"#, "--operation-name", "Q", "--protocol", "graphql-transport-ws",
+            "--init-payload", #"{"token":"t"}"#, "-H", "Authorization: Bearer abc", "--header", "X-A:1",
+            "--count", "2", "--pretty", "--ack-timeout", "0", "--keep-alive", "5", "--reconnect",
+        ])
+        #expect(command.count == 2)
+        #expect(command.options.pretty)
+        let request = try command.options.request()
+        #expect(request == OperationRequest(query: "query Q($n: String) { hello(name: $n) }", variables: ["n": "x"], operationName: "Q"))
+        let configuration = try command.options.configuration()
+        #expect(configuration.protocolChoice == .graphQLTransportWS)
+        #expect(configuration.initPayload == ["token": "t"])
+        #expect(configuration.headers[.authorization] == "Bearer abc")
+        #expect(configuration.headers[HTTPField.Name("X-A")!] == "1")
+        #expect(configuration.connectionAckTimeout == nil)
+        #expect(configuration.keepAlive == .enabled(timeout: .seconds(5)))
+        #expect(configuration.reconnect.maxAttempts == 5)
+    }
+
+    @Test("Defaults: automatic protocol, 10 s ack timeout, no reconnect")
+    func defaults() throws {
+        let command = try QueryCommand.parse(["ws://h/graphql", "-q", "{ hello }"])
+        let configuration = try command.options.configuration()
+        #expect(configuration.protocolChoice == .automatic)
+        #expect(configuration.initPayload == nil)
+        #expect(configuration.connectionAckTimeout == .seconds(10))
+        #expect(configuration.reconnect == .disabled)
+        #expect(!command.options.pretty)
+    }
+
+    @Test(
+        "Bad usage is rejected",
+        arguments: [
+            ["ws://h/graphql"],
+            ["ws://h/graphql", "-q", "{a}", "--variables", "[1]"],
+            ["ws://h/graphql", "-q", "{a}", "--variables", "{"],
+            ["ws://h/graphql", "-q", "{a}", "--init-payload", "1"],
+            ["ws://h/graphql", "-q", "{a}", "--header", "no colon"],
+            ["ws://h/graphql", "-q", "{a}", "--protocol", "graphql-subscriptions"],
+            ["ws://h/graphql", "-q", "{a}", "--count", "0"],
+            ["ws://h/graphql", "-q", "{a}", "--ack-timeout", "-1"],
+        ]
+    )
+    func badUsage(arguments: [String]) {
+        #expect(throws: (any Error).self) { try SubscribeCommand.parse(arguments) }
+        #expect(GQLWS.report(Self.parseError(arguments)) == .usage)
+    }
+
+    private static func parseError(_ arguments: [String]) -> any Error {
+        do {
+            _ = try GQLWS.parseAsRoot(["subscribe"] + arguments)
+            return CancellationError()
+        } catch {
+            return error
+        }
+    }
+
+    @Test("Each kind of failure has its exit status")
+    func exitStatuses() {
+        let cases: [(any Error, gqlws.ExitStatus)] = [
+            (GraphQLOperationError(errors: [.init(message: "bad")]), .graphQLErrors),
+            (GraphQLWebSocketClientError.invalidURL("x"), .usage),
+            (GraphQLWebSocketClientError.connectionFailed(reason: "refused"), .connectionFailed),
+            (GraphQLWebSocketClientError.upgradeRefused(status: 400, reasonPhrase: "Bad Request"), .connectionFailed),
+            (GraphQLWebSocketClientError.noCommonSubprotocol(offered: ["graphql-ws"], answered: nil), .connectionFailed),
+            (GraphQLWebSocketClientError.closed(ConnectionClose(code: 4403, reason: "Forbidden")), .closedByServer),
+            (GraphQLWebSocketClientError.connectionRejected(payload: ["message": "no"]), .closedByServer),
+            (GraphQLWebSocketClientError.connectionAckTimeout(.seconds(1)), .timeout),
+            (GraphQLWebSocketClientError.keepAliveTimeout(.seconds(1)), .timeout),
+            (GraphQLWebSocketClientError.invalidServerMessage("x"), .failure),
+            (CancellationError(), .failure),
+        ]
+        for (error, status) in cases {
+            #expect(ExitStatus.of(error) == status, "\(error)")
+        }
+        #expect(Set(cases.map(\.1.rawValue)) == [1, 2, 3, 4, 5, 6])
+        #expect(GQLWS.report(CommandFailure(GraphQLOperationError(errors: [.init(message: "bad")]))) == .graphQLErrors)
+    }
+
+    @Test("Results print as one compact line with sorted keys, or indented")
+    func printing() {
+        var compact = ""
+        ResultPrinter.append(["data": ["b": [1, 2], "a": nil], "errors": []], to: &compact, indent: nil)
+        #expect(compact == #"{"data":{"a":null,"b":[1,2]},"errors":[]}"#)
+        var pretty = ""
+        ResultPrinter.append(["data": ["a": [1]]], to: &pretty, indent: 0)
+        #expect(pretty == "{\n  \"data\": {\n    \"a\": [\n      1\n    ]\n  }\n}")
+    }
+}
+
+/// The built `gqlws` executable run as a subprocess against this package's server.
+@Suite("gqlws executable", .enabled(if: CommandLineProcess.executable != nil, "the gqlws executable is not built"))
+struct CommandLineProcessTests {
+    @Test("subscribe --count stops after N results; query prints one; exit statuses", arguments: ["graphql-ws", "graphql-transport-ws"])
+    func endToEnd(subprotocol: String) async throws {
+        try await withTestServer { url in
+            let counted = try await CommandLineProcess.run([
+                "subscribe", url, "-q", "subscription { counter(n: 100000, delayMs: 10) }",
+                "--protocol", subprotocol, "--count", "3",
+            ])
+            #expect(counted.status == 0)
+            #expect(counted.lines == [#"{"data":{"counter":0}}"#, #"{"data":{"counter":1}}"#, #"{"data":{"counter":2}}"#])
+
+            let query = try await CommandLineProcess.run(["query", url, "-q", #"{ hello(name: "x") }"#, "--protocol", subprotocol])
+            #expect(query.status == 0)
+            #expect(query.lines == [#"{"data":{"hello":"Hello x"}}"#])
+
+            let invalid = try await CommandLineProcess.run(["query", url, "-q", "{ nope }", "--protocol", subprotocol])
+            #expect(invalid.status == 5)
+            #expect(invalid.standardError.hasPrefix("gqlws: "))
+        }
+    }
+
+    @Test("Usage errors exit 2, unreachable servers 3")
+    func failures() async throws {
+        let usage = try await CommandLineProcess.run(["query", "ws://127.0.0.1:1/graphql"])
+        #expect(usage.status == 2)
+        let port = try await closedPort()
+        let refused = try await CommandLineProcess.run(["query", "ws://127.0.0.1:\(port)/graphql", "-q", "{ hello }"])
+        #expect(refused.status == 3)
+        #expect(refused.standardError.split(separator: "\n").count == 1)
+    }
+}
+
+/// Runs the `gqlws` executable built next to the tests.
+enum CommandLineProcess {
+    struct Outcome: Sendable {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+        var lines: [String] { standardOutput.split(separator: "\n").map(String.init) }
+    }
+
+    /// The executable, searched in the directories above the test binary.
+    static let executable: URL? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("gqlws")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }()
+
+    /// Runs `gqlws` with `arguments`, killing it if it runs longer than 30 seconds.
+    static func run(_ arguments: [String]) async throws -> Outcome {
+        let process = Process()
+        process.executableURL = try #require(Self.executable as URL?)
+        process.arguments = arguments
+        // Files rather than pipes: reading a pipe would block a thread of the test's small pool.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gqlws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outputURL = directory.appendingPathComponent("stdout")
+        let errorURL = directory.appendingPathComponent("stderr")
+        try Data().write(to: outputURL)
+        try Data().write(to: errorURL)
+        let output = try FileHandle(forWritingTo: outputURL)
+        let error = try FileHandle(forWritingTo: errorURL)
+        defer {
+            try? output.close()
+            try? error.close()
+        }
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { process in
+            exited.continuation.yield(process.terminationStatus)
+            exited.continuation.finish()
+        }
+        try process.run()
+        let status: Int32
+        do {
+            status = try await withTimeout(.seconds(30)) {
+                var iterator = exited.stream.makeAsyncIterator()
+                return await iterator.next() ?? -1
+            }
+        } catch {
+            process.terminate()
+            throw error
+        }
+        return Outcome(
+            status: status,
+            standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+            standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self)
+        )
+    }
+}
