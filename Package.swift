@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "subscriptions-server", targets: ["subscriptions-server"]),
         .library(name: "SubscriptionsTransportWSClient", targets: ["SubscriptionsTransportWSClient"]),
         .executable(name: "gqlws", targets: ["gqlws"]),
+        .library(name: "SubscriptionsTransportWSVapor", targets: ["SubscriptionsTransportWSVapor"]),
+        .executable(name: "vapor-example-server", targets: ["vapor-example-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.16.2"),
     ],
     targets: [
         .target(name: "SubscriptionsTransportWS"),
@@ -137,6 +141,43 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSVapor",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "WebSocketKit", package: "websocket-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "vapor-example-server",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSVapor",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSVaporTests",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSVapor",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
     ],

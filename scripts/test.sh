@@ -10,14 +10,21 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 server_pid=""
+vapor_pid=""
 log=""
+vapor_log=""
 postgres_started=""
 cleanup() {
     if [[ -n "$server_pid" ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
+    if [[ -n "$vapor_pid" ]]; then
+        kill "$vapor_pid" 2>/dev/null || true
+        wait "$vapor_pid" 2>/dev/null || true
+    fi
     [[ -n "$log" ]] && rm -f "$log"
+    [[ -n "$vapor_log" ]] && rm -f "$vapor_log"
     [[ -n "$postgres_started" ]] && scripts/stop-postgres.sh || true
 }
 trap cleanup EXIT
@@ -47,27 +54,38 @@ swift test "${swift_options[@]}"
 bin_path="$(swift build "${swift_options[@]}" --show-bin-path)"
 export GQLWS_BIN="${GQLWS_BIN:-$bin_path/gqlws}"
 export SUBSCRIPTIONS_SERVER_BIN="$bin_path/subscriptions-server"
+# Prints the ws:// URL a server started on port 0 logs once it listens; fails after 60 s or if the
+# server exits first. Arguments: its pid, its log file, its name.
+wait_for_url() {
+    local pid="$1" output="$2" name="$3" found
+    for _ in $(seq 1 600); do
+        found="$(grep -o 'ws://127\.0\.0\.1:[0-9]*/graphql' "$output" | head -n 1 || true)"
+        if [[ -n "$found" ]]; then
+            echo "$found"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            cat "$output" >&2
+            echo "$name exited before listening" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    cat "$output" >&2
+    echo "$name did not report its address within 60 s" >&2
+    return 1
+}
+
 log="$(mktemp)"
 "$bin_path/subscriptions-server" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
 server_pid=$!
-
-# The server logs the address it bound (port 0 picks a free one); wait for it, at most 60 s.
-url=""
-for _ in $(seq 1 600); do
-    url="$(grep -o 'ws://127\.0\.0\.1:[0-9]*/graphql' "$log" | head -n 1 || true)"
-    [[ -n "$url" ]] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        cat "$log" >&2
-        echo "subscriptions-server exited before listening" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [[ -z "$url" ]]; then
-    cat "$log" >&2
-    echo "subscriptions-server did not report its address within 60 s" >&2
-    exit 1
-fi
+url="$(wait_for_url "$server_pid" "$log" subscriptions-server)"
 echo "subscriptions-server listening at $url"
 
-GRAPHQL_WS_URL="$url" python3 -m pytest Tests/interop -v
+vapor_log="$(mktemp)"
+"$bin_path/vapor-example-server" --host 127.0.0.1 --port 0 >"$vapor_log" 2>&1 &
+vapor_pid=$!
+vapor_url="$(wait_for_url "$vapor_pid" "$vapor_log" vapor-example-server)"
+echo "vapor-example-server listening at $vapor_url"
+
+GRAPHQL_WS_URL="$url" VAPOR_GRAPHQL_URL="$vapor_url" python3 -m pytest Tests/interop -v

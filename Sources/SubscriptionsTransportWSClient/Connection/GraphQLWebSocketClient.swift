@@ -86,7 +86,9 @@ public struct GraphQLWebSocketClient: Sendable {
             offers: configuration.protocolChoice.offers.map(\.name),
             headers: configuration.headers,
             maxMessageBytes: configuration.maxMessageBytes,
-            handshakeTimeout: configuration.connectionAckTimeout ?? .seconds(60),
+            // The TCP and HTTP upgrade get at least 10 s even with a short acknowledgement timeout,
+            // so a slow network (or a loaded machine) is reported as what it is.
+            handshakeTimeout: max(configuration.connectionAckTimeout ?? .seconds(60), .seconds(10)),
             sslContext: sslContext,
             eventLoopGroup: eventLoopGroup
         )

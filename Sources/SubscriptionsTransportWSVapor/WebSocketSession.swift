@@ -1,0 +1,166 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import SubscriptionsTransportWS
+import WebSocketKit
+
+/// One upgraded websocket-kit socket joined to one protocol connection.
+///
+/// Three child tasks: the protocol's `run()`, a writer draining the outbound queue, and a reader
+/// handing inbound messages to the connection in order. The reader ends when the socket closes; it
+/// is cancelled once the connection has ended without a close handshake to wait for, or when the
+/// client has not answered the server's close frame within `closeTimeout`.
+struct WebSocketSession: Sendable {
+    let connection: any WebSocketServerConnection
+    let inbound: InboundBuffer
+    let webSocket: WebSocket
+    let closeTimeout: Duration
+    let logger: Logger
+
+    private enum ChildEnd: Sendable {
+        case protocolEnded
+        case writerEnded(sentClose: Bool)
+        case readerEnded
+        case closeTimeoutElapsed
+    }
+
+    /// Runs until the connection has ended and the reader has stopped.
+    func run() async {
+        let connection = self.connection
+        let sentClose = await withTaskGroup(of: ChildEnd.self, returning: Bool.self) { group in
+            group.addTask {
+                await connection.run()
+                return .protocolEnded
+            }
+            group.addTask {
+                .writerEnded(sentClose: await write())
+            }
+            group.addTask {
+                await read()
+                return .readerEnded
+            }
+            var protocolRunning = true
+            var writerRunning = true
+            var readerRunning = true
+            var sentClose = false
+            var closeTimerStarted = false
+            while let end = await group.next() {
+                switch end {
+                case .protocolEnded:
+                    protocolRunning = false
+                case .writerEnded(let closed):
+                    writerRunning = false
+                    sentClose = closed
+                case .readerEnded:
+                    readerRunning = false
+                case .closeTimeoutElapsed:
+                    group.cancelAll()
+                }
+                guard !protocolRunning, !writerRunning else { continue }
+                if !readerRunning || !sentClose {
+                    // Nothing more will be read that matters; this also ends a pending close timer.
+                    group.cancelAll()
+                } else if !closeTimerStarted {
+                    // The reader ends when the client answers our close frame and the socket closes.
+                    closeTimerStarted = true
+                    let timeout = closeTimeout
+                    group.addTask {
+                        try? await Task.sleep(for: timeout)
+                        return .closeTimeoutElapsed
+                    }
+                }
+            }
+            return sentClose
+        }
+        // A connection that ended without a close frame (its writer failed, or it was cancelled) must
+        // not leave the socket open; as with a Hummingbird handler that returns, that is a normal close.
+        if !sentClose, !webSocket.isClosed {
+            try? await webSocket.close(code: .normalClosure)
+        }
+    }
+
+    /// Hands inbound messages to the connection until the socket closes or the task is cancelled,
+    /// then reports the transport closed with the close code the socket ended with.
+    ///
+    /// websocket-kit does not show the peer's close reason, so none is reported. Codes 1005 (no
+    /// status) and 1006 (abnormal closure) are never sent on the wire: they are reported as no code.
+    private func read() async {
+        for await event in inbound.events {
+            switch event {
+            case .frame(let frame):
+                inbound.handedOn(frame)
+                await connection.receive(frame)
+            case .close(let code, let reason):
+                connection.close(code: code, reason: reason)
+            }
+        }
+        connection.transportClosed(code: webSocket.closeCode.flatMap(Self.wireCode), reason: "")
+    }
+
+    /// A close code as sent on the wire, or `nil` for the codes that only report a missing one.
+    static func wireCode(_ code: WebSocketErrorCode) -> UInt16? {
+        let number = UInt16(webSocketErrorCode: code)
+        return number == 1005 || number == 1006 ? nil : number
+    }
+
+    /// Writes the connection's outbound messages until its last one.
+    ///
+    /// A failed write means the socket is gone (or closing): the connection is told, with the
+    /// socket's close code, and the rest is dropped.
+    ///
+    /// - Returns: Whether the connection's close frame was written.
+    private func write() async -> Bool {
+        while let batch = await connection.outbound.nextBatch() {
+            do {
+                if try await write(batch) { return true }
+            } catch {
+                logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
+                connection.transportClosed(code: webSocket.closeCode.flatMap(Self.wireCode), reason: "")
+                return false
+            }
+        }
+        return false
+    }
+
+    /// Writes one batch in one visit to the socket's event loop.
+    ///
+    /// Frames go out from the encoded bytes as they are, with no detour through `String`;
+    /// websocket-kit flushes every frame (it has no batched write), but one hop to the loop per batch
+    /// rather than per frame keeps the cost down. Only the last write is awaited: writes on a channel
+    /// complete in order, so that bounds the data in flight to one batch.
+    ///
+    /// websocket-kit answers a client's close frame on the same loop, so checking there that the
+    /// socket is not closing keeps every frame from following the close frame it sent.
+    ///
+    /// - Returns: Whether the batch ended with the close frame.
+    /// - Throws: When the socket is closing or a write failed.
+    private func write(_ batch: [OutboundMessage]) async throws -> Bool {
+        let webSocket = self.webSocket
+        let written = webSocket.eventLoop.makePromise(of: Bool.self)
+        webSocket.eventLoop.execute {
+            guard webSocket.closeCode == nil else {
+                written.fail(SocketClosing())
+                return
+            }
+            for (index, message) in batch.enumerated() {
+                switch message {
+                case .text(let bytes):
+                    let promise = index == batch.count - 1 ? webSocket.eventLoop.makePromise(of: Void.self) : nil
+                    webSocket.send(ByteBuffer(bytes: bytes), opcode: .text, fin: true, promise: promise)
+                    promise?.futureResult.map { false }.cascade(to: written)
+                case .close(let code, _):
+                    // websocket-kit's close frame carries the code only: the reason is not sent.
+                    let promise = webSocket.eventLoop.makePromise(of: Void.self)
+                    webSocket.close(code: WebSocketErrorCode(codeNumber: Int(code)), promise: promise)
+                    promise.futureResult.map { true }.cascade(to: written)
+                    return
+                }
+            }
+            if batch.isEmpty { written.succeed(false) }
+        }
+        return try await written.futureResult.get()
+    }
+
+    /// The socket started closing before a batch could be written.
+    private struct SocketClosing: Error {}
+}

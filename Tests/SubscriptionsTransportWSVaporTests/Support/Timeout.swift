@@ -1,0 +1,32 @@
+struct TimedOut: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "Gave up after \(limit)" }
+}
+
+/// Runs `body`, failing with ``TimedOut`` if it has not finished within `limit`.
+///
+/// The limit is a watchdog for a hung test, far above any expected duration; no assertion depends
+/// on how long something takes.
+func withTimeout<Value: Sendable>(
+    _ limit: Duration = .seconds(60),
+    _ body: @escaping @Sendable () async throws -> Value
+) async throws -> Value {
+    try await withThrowingTaskGroup(of: WatchdogOutcome<Value>.self) { group in
+        group.addTask { .finished(try await body()) }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return .timedOut
+        }
+        defer { group.cancelAll() }
+        switch try await group.next() {
+        case .finished(let value): return value
+        case .timedOut, nil: throw TimedOut(limit: limit)
+        }
+    }
+}
+
+/// The first of a watched task and its watchdog to finish.
+private enum WatchdogOutcome<Value: Sendable>: Sendable {
+    case finished(Value)
+    case timedOut
+}
