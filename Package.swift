@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "subscriptions-server", targets: ["subscriptions-server"]),
         .library(name: "SubscriptionsTransportWSClient", targets: ["SubscriptionsTransportWSClient"]),
         .executable(name: "gqlws", targets: ["gqlws"]),
+        .library(name: "SubscriptionsPubSub", targets: ["SubscriptionsPubSub"]),
+        .library(name: "SubscriptionsPubSubPostgres", targets: ["SubscriptionsPubSubPostgres"]),
         .library(name: "SubscriptionsTransportWSVapor", targets: ["SubscriptionsTransportWSVapor"]),
         .executable(name: "vapor-example-server", targets: ["vapor-example-server"]),
     ],
@@ -26,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.16.2"),
     ],
@@ -61,6 +65,8 @@ let package = Package(
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
                 "SubscriptionsTransportWSHummingbird",
+                "SubscriptionsPubSub",
+                "SubscriptionsPubSubPostgres",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -141,6 +147,32 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsPubSub",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .target(
+            name: "SubscriptionsPubSubPostgres",
+            dependencies: [
+                "SubscriptionsPubSub",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsPubSubTests",
+            dependencies: ["SubscriptionsPubSub"]
+        ),
+        .testTarget(
+            name: "SubscriptionsPubSubPostgresTests",
+            dependencies: [
+                "SubscriptionsPubSub",
+                "SubscriptionsPubSubPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
