@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -6,6 +7,8 @@ import NIOCore
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
 import ServiceLifecycle
+import SubscriptionsPubSub
+import SubscriptionsPubSubPostgres
 import SubscriptionsTransportWSHummingbird
 
 /// The demo server: the example schema over `graphql-transport-ws` and `graphql-ws` at
@@ -26,6 +29,14 @@ struct SubscriptionsServer: AsyncParsableCommand {
     @Option(help: "The port to listen on; 0 picks a free port.")
     var port = 8080
 
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL URL (postgres://user:password@host:port/database): the chat's pub/sub engine, shared by every server on that database. Also read from SUBSCRIPTIONS_SERVER_POSTGRES_URL. Without it, events stay in this process.",
+            valueName: "url"
+        )
+    )
+    var postgres: String?
+
     @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) may take: sockets are closed with 1001 at once, and whatever still runs after this is cancelled.")
     var shutdownGracePeriod: Double = 10
 
@@ -36,7 +47,18 @@ struct SubscriptionsServer: AsyncParsableCommand {
         var logger = Logger(label: "subscriptions-server")
         logger.logLevel = logLevel
 
-        let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make())
+        var services: [any Service] = []
+        let pubSub: any PubSub
+        if let url = postgres ?? ProcessInfo.processInfo.environment["SUBSCRIPTIONS_SERVER_POSTGRES_URL"] {
+            let engine = try PostgresPubSub(url: url, logger: logger)
+            // Started before the application and, services stopping in reverse order, stopped after it.
+            services.append(engine)
+            pubSub = engine
+            logger.info("Chat events go through PostgreSQL")
+        } else {
+            pubSub = InMemoryPubSub()
+        }
+        let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ChatSchema.make(pubSub: pubSub))
         // The defaults are the specification's: both protocols, graphql-transport-ws preferred, `ka`
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
         let server = GraphQLWebSocketServer(executor: executor)
@@ -70,7 +92,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
         // SIGINT and SIGTERM start a graceful shutdown: no new connections, every WebSocket is
         // closed with 1001, and after the grace period whatever is left is cancelled.
         var serviceGroup = ServiceGroupConfiguration(
-            services: [app, GraphQLWebSocketShutdown(server: server)],
+            services: services + [app, GraphQLWebSocketShutdown(server: server)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

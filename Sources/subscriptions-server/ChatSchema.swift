@@ -1,0 +1,91 @@
+import GraphQL
+import SubscriptionsPubSub
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSGraphQL
+
+/// The chat example: `post` publishes a message to its channel's topic, `messages` streams a
+/// channel's messages from the pub/sub engine, so posts reach subscribers on every server process
+/// that shares the engine (PostgreSQL).
+///
+/// ```graphql
+/// type Message { id: ID!  channel: String!  text: String! }
+/// type Mutation { post(text: String!, channel: String = "general"): Message! }
+/// type Subscription { messages(channel: String = "general"): Message! }
+/// ```
+enum ChatSchema {
+    /// One chat message; its id is the event's sequence number in the engine.
+    struct Message: Sendable {
+        let id: String
+        let channel: String
+        let text: String
+
+        /// Decodes a published event: the payload is the JSON object `{"channel", "text"}`.
+        init?(_ event: PubSubEvent) {
+            guard case .object(let object)? = try? JSONValue.parse(event.payload),
+                let channel = object["channel"]?.stringValue, let text = object["text"]?.stringValue
+            else { return nil }
+            self.id = String(event.sequence)
+            self.channel = channel
+            self.text = text
+        }
+
+        init(id: String, channel: String, text: String) {
+            self.id = id
+            self.channel = channel
+            self.text = text
+        }
+    }
+
+    static func topic(_ channel: String) -> String { "chat:\(channel)" }
+
+    static let messageType: GraphQLObjectType = {
+        func field(_ value: @escaping @Sendable (Message) -> String, type: GraphQLScalarType) -> GraphQLField {
+            GraphQLField(type: GraphQLNonNull(type)) { source, _, _, _ in (source as? Message).map(value) }
+        }
+        // A fixed, valid definition: it cannot fail.
+        return try! GraphQLObjectType(
+            name: "Message",
+            fields: [
+                "id": field(\.id, type: GraphQLID),
+                "channel": field(\.channel, type: GraphQLString),
+                "text": field(\.text, type: GraphQLString),
+            ]
+        )
+    }()
+
+    /// The example schema with the chat fields, on `pubSub`.
+    static func make(pubSub: any PubSub) throws -> GraphQLSchema {
+        try ExampleSchema.make(
+            mutationFields: [
+                "post": GraphQLField(
+                    type: GraphQLNonNull(messageType),
+                    args: [
+                        "text": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                        "channel": GraphQLArgument(type: GraphQLString, defaultValue: "general"),
+                    ],
+                    resolve: { _, arguments, _, _ in
+                        let channel = arguments["channel"].string ?? "general"
+                        let text = try arguments["text"].stringValue()
+                        let payload: JSONValue = ["channel": .string(channel), "text": .string(text)]
+                        let sequence = try await pubSub.publish(topic: topic(channel), payload: payload.encoded)
+                        return Message(id: String(sequence), channel: channel, text: text)
+                    }
+                )
+            ],
+            subscriptionFields: [
+                "messages": GraphQLField(
+                    type: GraphQLNonNull(messageType),
+                    args: ["channel": GraphQLArgument(type: GraphQLString, defaultValue: "general")],
+                    // Each event is the root value of its execution: the message.
+                    resolve: { source, _, _, _ in source },
+                    subscribe: { _, arguments, _, _ in
+                        let channel = arguments["channel"].string ?? "general"
+                        let events = try await pubSub.subscribe(topic: topic(channel))
+                        return events.compactMap { @Sendable event in Message(event) }
+                    }
+                )
+            ],
+            types: [messageType]
+        )
+    }
+}
