@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+// Benchmarks, in a package of their own so that building and testing the main package never
+// builds them. Run from this directory; see BENCHMARKS.md at the repository root.
+import PackageDescription
+
+let package = Package(
+    name: "SubscriptionsTransportWSBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "SubscriptionsTransportWS", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Publish-to-delivery latency percentiles and throughput, in one process and across two
+        // processes through PostgreSQL: `swift run -c release pubsub-latency --help`.
+        .executableTarget(
+            name: "pubsub-latency",
+            dependencies: [
+                .product(name: "SubscriptionsPubSub", package: "SubscriptionsTransportWS"),
+                .product(name: "SubscriptionsPubSubPostgres", package: "SubscriptionsTransportWS"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The protocol core: frames per second through one connection, per-operation cost, parsing:
+        // `swift package benchmark --target ProtocolBenchmarks`.
+        .executableTarget(
+            name: "ProtocolBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SubscriptionsTransportWS", package: "SubscriptionsTransportWS"),
+            ],
+            path: "Benchmarks/ProtocolBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // package-benchmark suites: `swift package benchmark --target PubSubBenchmarks`.
+        .executableTarget(
+            name: "PubSubBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SubscriptionsPubSub", package: "SubscriptionsTransportWS"),
+            ],
+            path: "Benchmarks/PubSubBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
