@@ -110,8 +110,8 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         message.utf8.count <= 123 ? message : "Internal server error"
     }
 
-    mutating func operationEnded(id: OperationID, run: UInt64) -> [ServerAction] {
-        operations.ended(id, run: run)
+    mutating func operationEnded(id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction] {
+        operations.ended(id, run: run, end: end)
     }
 
     mutating func keepAliveTimerFired() -> [ServerAction] {

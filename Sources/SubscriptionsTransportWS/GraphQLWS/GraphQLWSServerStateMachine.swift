@@ -127,8 +127,8 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         }
     }
 
-    mutating func operationEnded(id: OperationID, run: UInt64) -> [ServerAction] {
-        operations.ended(id, run: run)
+    mutating func operationEnded(id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction] {
+        operations.ended(id, run: run, end: end)
     }
 
     mutating func keepAliveTimerFired() -> [ServerAction] {
@@ -144,6 +144,11 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         guard !isClosed else { return [] }
         state = .closed
         return operations.stopAll() + [.finish]
+    }
+
+    /// Apollo's server closes 1011 without a reason on an unexpected failure.
+    mutating func closeForInternalError(_ message: String) -> [ServerAction] {
+        closeForHost(code: 1011, reason: "")
     }
 
     mutating func closeForHost(code: UInt16, reason: String) -> [ServerAction] {

@@ -5,3 +5,12 @@ public enum InboundFrame: Sendable, Hashable {
     /// A binary frame.
     case binary([UInt8])
 }
+
+extension InboundFrame {
+    var byteCount: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.count
+        }
+    }
+}

@@ -4,7 +4,8 @@ import Synchronization
 final class ConnectionRegistry: Sendable {
     private struct State {
         var connections: [UInt64: @Sendable (UInt16, String) -> Void] = [:]
-        var nextKey: UInt64 = 0
+        var lastID: UInt64 = 0
+        var lastDrainTicket: UInt64 = 0
         /// Set once the server goes away: later connections close as they start.
         var goingAway: (code: UInt16, reason: String)?
         var drainWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -12,21 +13,27 @@ final class ConnectionRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Registers a running connection.
-    ///
-    /// - Returns: The key to unregister it with, and the close to apply at once if the server is
-    ///   already going away.
-    func register(close: @escaping @Sendable (UInt16, String) -> Void) -> (key: UInt64, goingAway: (code: UInt16, reason: String)?) {
+    /// A new connection's id: connections are numbered from 1.
+    func makeID() -> UInt64 {
         state.withLock { state in
-            state.nextKey += 1
-            state.connections[state.nextKey] = close
-            return (state.nextKey, state.goingAway)
+            state.lastID += 1
+            return state.lastID
         }
     }
 
-    func unregister(_ key: UInt64) {
+    /// Registers a running connection.
+    ///
+    /// - Returns: The close to apply at once if the server is already going away.
+    func register(id: UInt64, close: @escaping @Sendable (UInt16, String) -> Void) -> (code: UInt16, reason: String)? {
+        state.withLock { state in
+            state.connections[id] = close
+            return state.goingAway
+        }
+    }
+
+    func unregister(_ id: UInt64) {
         let drained = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.connections[key] = nil
+            state.connections[id] = nil
             guard state.connections.isEmpty else { return [] }
             defer { state.drainWaiters = [:] }
             return Array(state.drainWaiters.values)
@@ -39,8 +46,8 @@ final class ConnectionRegistry: Sendable {
     func closeAll(code: UInt16, reason: String) async {
         let (closes, ticket) = state.withLock { state in
             state.goingAway = (code, reason)
-            state.nextKey += 1
-            return (Array(state.connections.values), state.nextKey)
+            state.lastDrainTicket += 1
+            return (Array(state.connections.values), state.lastDrainTicket)
         }
         closes.forEach { $0(code, reason) }
         await withTaskCancellationHandler {

@@ -14,6 +14,8 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     public let graphQLTransportWSOptions: GraphQLTransportWSServerOptions
     /// The subprotocols served, most preferred first.
     public let subprotocols: [WebSocketSubprotocol]
+    /// Told of every connection's events, for logs and metrics.
+    public let observer: (any GraphQLWebSocketObserver)?
     let connections = ConnectionRegistry()
 
     /// Creates a server.
@@ -24,18 +26,21 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     ///   - graphQLWS: Options of `graphql-ws` connections; the defaults are the specification's.
     ///   - graphQLTransportWS: Options of `graphql-transport-ws` connections.
     ///   - subprotocols: Which protocols to serve, most preferred first.
+    ///   - observer: Told of every connection's events, for logs and metrics.
     public init(
         executor: Executor,
         hooks: ServerHooks<Executor.Context>,
         graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
         graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
-        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS]
+        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
+        observer: (any GraphQLWebSocketObserver)? = nil
     ) {
         self.executor = executor
         self.hooks = hooks
         self.graphQLWSOptions = graphQLWS
         self.graphQLTransportWSOptions = graphQLTransportWS
         self.subprotocols = subprotocols
+        self.observer = observer
     }
 
     /// Closes every running connection of this server, and every one that starts later, then waits
@@ -107,14 +112,16 @@ extension GraphQLWebSocketServer where Executor.Context == JSONObject {
         executor: Executor,
         graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
         graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
-        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS]
+        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
+        observer: (any GraphQLWebSocketObserver)? = nil
     ) {
         self.init(
             executor: executor,
             hooks: ServerHooks(),
             graphQLWS: graphQLWS,
             graphQLTransportWS: graphQLTransportWS,
-            subprotocols: subprotocols
+            subprotocols: subprotocols,
+            observer: observer
         )
     }
 }

@@ -47,9 +47,12 @@ public final class OutboundQueue: Sendable {
 
     private let state = Mutex(State())
     private let budget: Int
+    /// Told of every batch the transport takes.
+    private let onBatch: (@Sendable ([OutboundMessage]) -> Void)?
 
-    init(budget: Int) {
+    init(budget: Int, onBatch: (@Sendable ([OutboundMessage]) -> Void)? = nil) {
         self.budget = budget
+        self.onBatch = onBatch
     }
 
     /// Waits for messages and returns all that are ready, in order.
@@ -57,6 +60,12 @@ public final class OutboundQueue: Sendable {
     /// - Returns: A non-empty batch, or `nil` once the connection's last message was taken, the
     ///   transport is gone, or the calling task is cancelled.
     public func nextBatch() async -> [OutboundMessage]? {
+        let batch = await waitForBatch()
+        if let onBatch, let batch { onBatch(batch) }
+        return batch
+    }
+
+    private func waitForBatch() async -> [OutboundMessage]? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: Consumer) in
                 let (ready, released) = state.withLock { state -> ([OutboundMessage]??, [CheckedContinuation<Void, Never>]) in

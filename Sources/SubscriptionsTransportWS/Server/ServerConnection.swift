@@ -11,12 +11,18 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     enum Event: Sendable {
         case frame(InboundFrame)
         case connectHookFinished(Result<ConnectionDecision<Context>, any Error>)
-        case operationEnded(id: OperationID, run: UInt64)
+        case operationEnded(id: OperationID, run: UInt64, end: OperationEnd)
+        /// An operation failed in a way `graphql-transport-ws` answers by closing the connection.
+        case internalError(message: String)
         case initTimeout
         case keepAliveTick
         case hostClose(code: UInt16, reason: String)
-        case transportClosed(ServerHooks<Context>.Closure)
+        case transportClosed(ConnectionClosure)
     }
+
+    /// Numbers the connections of one server from 1, in the order they were created; observers and
+    /// log messages name the connection by it.
+    public let id: UInt64
 
     /// Frames to write, in order; a transport drains it batch by batch.
     public let outbound: OutboundQueue
@@ -24,6 +30,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     public let subprotocol: WebSocketSubprotocol
 
     private let server: GraphQLWebSocketServer<Executor>
+    private let observer: (any GraphQLWebSocketObserver)?
     private let clock: any Clock<Duration>
     private let mismatch: Bool
     private let events = ConnectionEventQueue<Event>()
@@ -35,12 +42,15 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         self.subprotocol = subprotocol
         self.mismatch = mismatch
         self.clock = clock
+        id = server.connections.makeID()
+        observer = server.observer
+        let onBatch = Self.batchObserver(server.observer, ObservedConnection(id: id, subprotocol: subprotocol))
         let timeout: Duration?
         if subprotocol == .graphQLTransportWS {
-            outbound = OutboundQueue(budget: server.graphQLTransportWSOptions.outboundBufferBytes)
+            outbound = OutboundQueue(budget: server.graphQLTransportWSOptions.outboundBufferBytes, onBatch: onBatch)
             timeout = server.graphQLTransportWSOptions.connectionInitWaitTimeout
         } else {
-            outbound = OutboundQueue(budget: server.graphQLWSOptions.outboundBufferBytes)
+            outbound = OutboundQueue(budget: server.graphQLWSOptions.outboundBufferBytes, onBatch: onBatch)
             timeout = server.graphQLWSOptions.connectionInitWaitTimeout
         }
         if let timeout, timeout > .zero, !Self.runsOperationsWithoutInit(server, subprotocol) {
@@ -48,6 +58,26 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         } else {
             initTimeout = nil
         }
+    }
+
+    private static func batchObserver(
+        _ observer: (any GraphQLWebSocketObserver)?,
+        _ connection: ObservedConnection
+    ) -> (@Sendable ([OutboundMessage]) -> Void)? {
+        guard let observer else { return nil }
+        return { batch in
+            var count = 0
+            var bytes = 0
+            for case .text(let frame) in batch {
+                count += 1
+                bytes += frame.count
+            }
+            if count > 0 { observer.observe(.messagesSent(count: count, bytes: bytes), on: connection) }
+        }
+    }
+
+    private func observe(_ event: GraphQLWebSocketEvent) {
+        observer?.observe(event, on: ObservedConnection(id: id, subprotocol: subprotocol))
     }
 
     /// Apollo's protocol may run operations without `connection_init`; then no init is awaited.
@@ -133,18 +163,20 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
 
     /// Runs the connection until it ends and every operation and hook has finished.
     public func run() async {
-        let registration = server.connections.register { [events] code, reason in
+        let goingAway = server.connections.register(id: id) { [events] code, reason in
             events.post(.hostClose(code: code, reason: reason))
         }
-        defer { server.connections.unregister(registration.key) }
-        if let goingAway = registration.goingAway {
+        defer { server.connections.unregister(id) }
+        observe(.opened)
+        if let goingAway {
             close(code: goingAway.code, reason: goingAway.reason)
         }
         await withDiscardingTaskGroup { group in
             var machine = makeMachine()
             var context: Context?
             var stopSignals: [UInt64: StopSignal] = [:]
-            var closure = ServerHooks<Context>.Closure(code: nil, reason: "")
+            var closure = ConnectionClosure(code: nil, reason: "")
+            var initiator = CloseInitiator.client
 
             if let initTimeout {
                 group.addTask {
@@ -169,6 +201,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                         }
                     case .startOperation(let id, let run, let request):
                         guard let operationContext = context ?? server.hooks.contextWithoutInit?() else { continue }
+                        observe(.operationStarted(id, operationName: request.operationName))
                         let signal = StopSignal()
                         stopSignals[run] = signal
                         outbound.beginRun(run)
@@ -185,8 +218,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     case .stopOperation(let id, let run, let frame):
                         outbound.endRun(run, sending: frame)
                         stopSignals.removeValue(forKey: run)?.fire()
+                        observe(.operationEnded(id, .stopped))
                         await server.hooks.onOperationComplete?(id)
-                    case .operationFinished(let id):
+                    case .operationFinished(let id, let end):
+                        observe(.operationEnded(id, end))
                         await server.hooks.onOperationComplete?(id)
                     case .startKeepAlive(let interval):
                         startKeepAlive(clock, group: &group, every: interval)
@@ -196,6 +231,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                         await server.hooks.onPong?(payload)
                     case .close(let code, let reason):
                         closure = .init(code: code, reason: reason)
+                        initiator = .server
                         outbound.close(code: code, reason: reason)
                     case .finish:
                         outbound.abandon()
@@ -207,17 +243,23 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                 }
                 switch event {
                 case .frame(let frame):
+                    observe(.messageReceived(bytes: frame.byteCount))
                     actions = machine.received(frame)
                 case .connectHookFinished(.success(.accept(let newContext, let payload))):
                     context = newContext
                     actions = machine.connectHookFinished(.accepted(acknowledgementPayload: payload))
+                    if machine.isAcknowledged { observe(.acknowledged) }
                 case .connectHookFinished(.success(.reject(let message))):
                     actions = machine.connectHookFinished(.rejected(message: message))
+                    if !actions.isEmpty { observe(.refused) }
                 case .connectHookFinished(.failure(let error)):
                     actions = machine.connectHookFinished(.failed(message: messageOf(error)))
-                case .operationEnded(let id, let run):
-                    actions = machine.operationEnded(id: id, run: run)
+                    if !actions.isEmpty { observe(.connectHookFailed(message: messageOf(error))) }
+                case .operationEnded(let id, let run, let end):
+                    actions = machine.operationEnded(id: id, run: run, end: end)
                     stopSignals[run] = nil
+                case .internalError(let message):
+                    actions = machine.closeForInternalError(message)
                 case .initTimeout:
                     actions = machine.initTimeoutFired()
                 case .keepAliveTick:
@@ -226,11 +268,13 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     actions = machine.closeForHost(code: code, reason: reason)
                 case .transportClosed(let peerClosure):
                     closure = peerClosure
+                    initiator = .client
                     actions = machine.transportClosed()
                 }
             }
             events.finish()
             group.cancelAll()
+            observe(.closed(closure, initiator: initiator))
             if machine.isAcknowledged, let context {
                 await server.hooks.onDisconnect?(context, closure)
             }
@@ -250,34 +294,39 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
     }
 
-    /// How an operation ended, as far as the client must hear of it.
-    private enum OperationEnd {
-        /// The operation's last frame, if any.
-        case lastFrame([UInt8]?)
+    /// How an operation run ended, as far as the client must hear of it.
+    private enum RunEnd {
+        /// The operation's last frame, if any, and how it ended.
+        case lastFrame([UInt8]?, OperationEnd)
         /// An unexpected failure that closes the connection (`graphql-transport-ws`).
-        case closeConnection(reason: String)
+        case closeConnection(message: String)
     }
 
     private func runOperation(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async {
         let end = await operationOutput(id: id, run: run, request: request, context: context)
-        // The table learns of the end before the client can see it, so the id is free for reuse
-        // by the time a client reacts to the last frame.
-        events.post(.operationEnded(id: id, run: run))
         switch end {
-        case .lastFrame(let frame):
+        case .lastFrame(let frame, let operationEnd):
+            // The table learns of the end before the client can see it, so the id is free for reuse
+            // by the time a client reacts to the last frame.
+            events.post(.operationEnded(id: id, run: run, end: operationEnd))
             outbound.endRun(run, sending: frame)
-        case .closeConnection(let reason):
+        case .closeConnection(let message):
+            events.post(.operationEnded(id: id, run: run, end: .failed(message: message)))
             if outbound.endRun(run, sending: nil) {
-                let reason = server.graphQLTransportWSOptions.exposesInternalErrorMessages
-                    ? GraphQLTransportWSServerStateMachine.fittingReason(reason) : "Internal server error"
-                events.post(.hostClose(code: 4500, reason: reason))
+                events.post(.internalError(message: message))
             }
         }
     }
 
     /// Streams an operation's results and returns how it ended.
-    private func operationOutput(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async -> OperationEnd {
+    private func operationOutput(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async -> RunEnd {
         let transportWS = subprotocol == .graphQLTransportWS
+        /// The operation ends with `errors` instead of results.
+        func failure(_ errors: [GraphQLFormattedError]) -> RunEnd {
+            let frame = transportWS ? GraphQLTransportWSServerFrame.error(id, errors) : GraphQLWSServerFrame.error(id, errors[0].message)
+            return .lastFrame(frame, .failed(message: errors[0].message))
+        }
+        let stopped = RunEnd.lastFrame(nil, .stopped)
         var request = request
         let outcome: ExecutionOutcome
         do {
@@ -286,28 +335,29 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             }
             outcome = try await server.executor.execute(request, context: context)
         } catch let error as GraphQLRequestError {
-            return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.error(id, error.errors) : GraphQLWSServerFrame.error(id, error.errors[0].message))
+            return failure(error.errors)
         } catch {
-            return transportWS ? .closeConnection(reason: messageOf(error)) : .lastFrame(GraphQLWSServerFrame.error(id, messageOf(error)))
+            return transportWS ? .closeConnection(message: messageOf(error)) : failure([GraphQLFormattedError(message: messageOf(error))])
         }
         let next = transportWS ? GraphQLTransportWSServerFrame.next : GraphQLWSServerFrame.data
         switch outcome {
         case .single(let result):
-            guard await outbound.send(next(id, result), run: run) else { return .lastFrame(nil) }
+            guard await outbound.send(next(id, result), run: run) else { return stopped }
         case .rejected(let errors):
-            if transportWS { return .lastFrame(GraphQLTransportWSServerFrame.error(id, errors)) }
+            if transportWS { return failure(errors) }
             guard await outbound.send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors)), run: run) else {
-                return .lastFrame(nil)
+                return stopped
             }
+            return .lastFrame(GraphQLWSServerFrame.complete(id), .failed(message: errors.first?.message ?? ""))
         case .stream(let results):
             if Task.isCancelled {
                 await Self.terminate(results)
-                return .lastFrame(nil)
+                return stopped
             }
             do {
                 var sentSinceYield = 0
                 for try await result in results {
-                    guard await outbound.send(next(id, result), run: run) else { return .lastFrame(nil) }
+                    guard await outbound.send(next(id, result), run: run) else { return stopped }
                     // A source that never suspends must not starve the other operations and
                     // connections sharing the cooperative pool.
                     sentSinceYield += 1
@@ -317,10 +367,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     }
                 }
             } catch {
-                return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.error(id, Self.errors(of: error)) : GraphQLWSServerFrame.error(id, messageOf(error)))
+                return failure(Self.errors(of: error))
             }
         }
-        return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.complete(id) : GraphQLWSServerFrame.complete(id))
+        return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.complete(id) : GraphQLWSServerFrame.complete(id), .completed)
     }
 
     private static func errors(of error: any Error) -> [GraphQLFormattedError] {

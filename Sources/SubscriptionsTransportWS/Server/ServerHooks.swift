@@ -5,18 +5,7 @@
 /// completes once, a connection disconnects and closes once.
 public struct ServerHooks<Context: Sendable>: Sendable {
     /// How a connection ended.
-    public struct Closure: Sendable, Hashable {
-        /// The close code, if one was sent or received.
-        public var code: UInt16?
-        /// The close reason; empty when none was given.
-        public var reason: String
-
-        /// Creates a description of a closure.
-        public init(code: UInt16?, reason: String) {
-            self.code = code
-            self.reason = reason
-        }
-    }
+    public typealias Closure = ConnectionClosure
 
     /// Called for each `connection_init` with its payload (the client's connection parameters, or an
     /// empty object). `graphql-ws` sends `connection_error` and closes 1011 when it rejects or throws;

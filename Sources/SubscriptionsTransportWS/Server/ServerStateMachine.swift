@@ -7,7 +7,7 @@ enum ServerAction: Equatable {
     /// report it complete.
     case stopOperation(id: OperationID, run: UInt64, frame: [UInt8]?)
     /// A run that ended by itself was removed from the table: report it complete.
-    case operationFinished(id: OperationID)
+    case operationFinished(id: OperationID, end: OperationEnd)
     /// Start the periodic timer whose ticks are ``ServerStateMachine/keepAliveTimerFired()``.
     case startKeepAlive(Duration)
     case notifyPing(JSONObject?)
@@ -35,12 +35,15 @@ protocol ServerStateMachine {
     mutating func opened() -> [ServerAction]
     mutating func received(_ frame: InboundFrame) -> [ServerAction]
     mutating func connectHookFinished(_ outcome: ConnectHookOutcome) -> [ServerAction]
-    mutating func operationEnded(id: OperationID, run: UInt64) -> [ServerAction]
+    mutating func operationEnded(id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction]
     mutating func keepAliveTimerFired() -> [ServerAction]
     mutating func initTimeoutFired() -> [ServerAction]
     /// The host closes the connection (for example a failed operation on `graphql-transport-ws`,
     /// or a shutdown).
     mutating func closeForHost(code: UInt16, reason: String) -> [ServerAction]
+    /// An unexpected failure that ends the connection with the protocol's internal-error close;
+    /// `message` becomes the reason where the protocol and the options allow.
+    mutating func closeForInternalError(_ message: String) -> [ServerAction]
     mutating func transportClosed() -> [ServerAction]
     var isClosed: Bool { get }
     var isAcknowledged: Bool { get }
@@ -68,10 +71,10 @@ struct OperationTable {
         return .stopOperation(id: live.id, run: live.run, frame: frame(live.id))
     }
 
-    mutating func ended(_ id: OperationID, run: UInt64) -> [ServerAction] {
+    mutating func ended(_ id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction] {
         guard operations[id]?.run == run else { return [] }
         operations[id] = nil
-        return [.operationFinished(id: id)]
+        return [.operationFinished(id: id, end: end)]
     }
 
     mutating func stopAll() -> [ServerAction] {
