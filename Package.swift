@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SubscriptionsPubSubPostgres", targets: ["SubscriptionsPubSubPostgres"]),
         .library(name: "SubscriptionsTransportWSVapor", targets: ["SubscriptionsTransportWSVapor"]),
         .executable(name: "vapor-example-server", targets: ["vapor-example-server"]),
+        .library(name: "SubscriptionsTransportWSObservability", targets: ["SubscriptionsTransportWSObservability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -67,11 +70,14 @@ let package = Package(
                 "SubscriptionsTransportWSHummingbird",
                 "SubscriptionsPubSub",
                 "SubscriptionsPubSubPostgres",
+                "SubscriptionsTransportWSObservability",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -192,6 +198,7 @@ let package = Package(
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
                 "SubscriptionsTransportWSVapor",
+                "SubscriptionsTransportWSObservability",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -210,6 +217,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSObservability",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSObservabilityTests",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSObservability",
+                "SubscriptionsTransportWSTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
     ],

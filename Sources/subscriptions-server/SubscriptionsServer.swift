@@ -3,16 +3,19 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
+import Prometheus
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
 import ServiceLifecycle
 import SubscriptionsPubSub
 import SubscriptionsPubSubPostgres
 import SubscriptionsTransportWSHummingbird
+import SubscriptionsTransportWSObservability
 
 /// The demo server: the example schema over `graphql-transport-ws` and `graphql-ws` at
-/// `ws://HOST:PORT/graphql`.
+/// `ws://HOST:PORT/graphql`, a playground at `/` and Prometheus metrics at `/metrics`.
 @main
 struct SubscriptionsServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +49,9 @@ struct SubscriptionsServer: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "subscriptions-server")
         logger.logLevel = logLevel
+        // Bootstrapped before anything makes a metric, so every metric reaches the registry.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
         var services: [any Service] = []
         let pubSub: any PubSub
@@ -61,7 +67,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
         let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ChatSchema.make(pubSub: pubSub))
         // The defaults are the specification's: both protocols, graphql-transport-ws preferred, `ka`
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
-        let server = GraphQLWebSocketServer(executor: executor)
+        let server = GraphQLWebSocketServer(executor: executor, observer: LoggingMetricsObserver(logger: logger))
 
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.ws("/graphql", graphQL: server)
@@ -72,6 +78,13 @@ struct SubscriptionsServer: AsyncParsableCommand {
                 status: .ok,
                 headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: PlaygroundPage.html))
+            )
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
             )
         }
 
@@ -85,7 +98,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
             onServerRunning: { [logger] channel in
                 // The bound port, which differs from `--port` when that is 0, is what clients need.
                 let port = channel.localAddress?.port ?? port
-                logger.info("Listening on ws://\(host):\(port)/graphql (playground at http://\(host):\(port)/)")
+                logger.info("Listening on ws://\(host):\(port)/graphql (playground at http://\(host):\(port)/, metrics at /metrics)")
             },
             logger: logger
         )

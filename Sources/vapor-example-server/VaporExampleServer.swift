@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
+import SubscriptionsTransportWSObservability
 import SubscriptionsTransportWSVapor
 import Vapor
 
@@ -35,7 +36,8 @@ struct VaporExampleServer: AsyncParsableCommand {
         app.http.server.configuration.port = port
 
         let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make())
-        let endpoint = GraphQLWebSocketEndpoint(server: GraphQLWebSocketServer(executor: executor))
+        let server = GraphQLWebSocketServer(executor: executor, observer: LoggingMetricsObserver(logger: app.logger))
+        let endpoint = GraphQLWebSocketEndpoint(server: server)
         app.webSocket("graphql", graphQL: endpoint)
         app.lifecycle.use(endpoint)
 

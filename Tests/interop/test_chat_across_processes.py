@@ -8,13 +8,11 @@ SUBSCRIPTIONS_SERVER_BIN; without PostgreSQL the test is skipped, except under C
 import asyncio
 import json
 import os
-import re
-import subprocess
-import time
 import uuid
 
 import pytest
 import websockets
+from demo_server import start_demo_server, stop_demo_server
 
 
 @pytest.fixture
@@ -26,28 +24,6 @@ def postgres_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
-
-
-async def start_server(postgres_url: str):
-    binary = os.environ.get("SUBSCRIPTIONS_SERVER_BIN")
-    if not binary:
-        pytest.fail("SUBSCRIPTIONS_SERVER_BIN is not set: run scripts/test.sh")
-    process = subprocess.Popen(
-        [binary, "--host", "127.0.0.1", "--port", "0", "--postgres", postgres_url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = await asyncio.to_thread(process.stdout.readline)
-        match = re.search(r"ws://127\.0\.0\.1:\d+/graphql", line)
-        if match:
-            return process, match.group(0)
-        if not line and process.poll() is not None:
-            break
-    process.kill()
-    pytest.fail("subscriptions-server did not report its address")
 
 
 async def open_socket(url: str):
@@ -70,8 +46,8 @@ async def post(socket, channel: str, text: str, operation: str) -> dict:
 
 def test_messages_posted_on_one_server_reach_subscribers_of_the_other(postgres_url):
     async def scenario():
-        first, first_url = await start_server(postgres_url)
-        second, second_url = await start_server(postgres_url)
+        first, first_url = await start_demo_server("--postgres", postgres_url)
+        second, second_url = await start_demo_server("--postgres", postgres_url)
         try:
             channel = f"interop-{uuid.uuid4()}"
             subscriber = await open_socket(first_url)
@@ -110,11 +86,7 @@ def test_messages_posted_on_one_server_reach_subscribers_of_the_other(postgres_u
             await poster.close()
         finally:
             for process in (first, second):
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                stop_demo_server(process)
 
     asyncio.run(scenario())
 

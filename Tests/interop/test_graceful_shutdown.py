@@ -6,40 +6,12 @@ elsewhere), cancel the operations, and let the process exit 0 within the grace p
 
 import asyncio
 import json
-import os
-import re
 import signal
-import subprocess
 import time
 
 import pytest
 import websockets
-
-
-def server_binary() -> str:
-    binary = os.environ.get("SUBSCRIPTIONS_SERVER_BIN")
-    if not binary:
-        pytest.fail("SUBSCRIPTIONS_SERVER_BIN is not set: run scripts/test.sh")
-    return binary
-
-
-async def start_server():
-    process = subprocess.Popen(
-        [server_binary(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace-period", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = await asyncio.to_thread(process.stdout.readline)
-        match = re.search(r"ws://127\.0\.0\.1:\d+/graphql", line)
-        if match:
-            return process, match.group(0)
-        if not line and process.poll() is not None:
-            break
-    process.kill()
-    pytest.fail("subscriptions-server did not report its address")
+from demo_server import start_demo_server, stop_demo_server
 
 
 START = {
@@ -51,7 +23,7 @@ START = {
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_shutdown_closes_every_socket_with_1001_and_exits(signal_number):
     async def scenario():
-        process, url = await start_server()
+        process, url = await start_demo_server("--shutdown-grace-period", "5")
         try:
             sockets = []
             for subprotocol, start in START.items():
@@ -79,8 +51,6 @@ def test_shutdown_closes_every_socket_with_1001_and_exits(signal_number):
             assert exit_code == 0
             assert time.monotonic() - started < 5
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            stop_demo_server(process)
 
     asyncio.run(scenario())

@@ -1,0 +1,46 @@
+"""Starts private subscriptions-server processes for tests that need a server of their own."""
+
+import asyncio
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+
+async def start_demo_server(*arguments: str) -> tuple[subprocess.Popen, str]:
+    """Starts the demo server on a free port of 127.0.0.1 with extra `arguments`.
+
+    Returns the process and the ws:// URL it reported; fails the test if none comes within 60 s.
+    """
+    binary = os.environ.get("SUBSCRIPTIONS_SERVER_BIN")
+    if not binary:
+        pytest.fail("SUBSCRIPTIONS_SERVER_BIN is not set: run scripts/test.sh")
+    process = subprocess.Popen(
+        [binary, "--host", "127.0.0.1", "--port", "0", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = await asyncio.to_thread(process.stdout.readline)
+        match = re.search(r"ws://127\.0\.0\.1:\d+/graphql", line)
+        if match:
+            return process, match.group(0)
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    pytest.fail("subscriptions-server did not report its address")
+
+
+def stop_demo_server(process: subprocess.Popen) -> None:
+    """Stops the server with SIGTERM if it still runs, killing it if it has not exited in 15 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
