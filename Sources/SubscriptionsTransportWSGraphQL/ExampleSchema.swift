@@ -58,7 +58,10 @@ public enum ExampleSchema {
         )
     }
 
-    private static func adding(_ extra: KeyValuePairs<String, GraphQLField>, to fields: GraphQLFieldMap)
+    private static func adding(
+        _ extra: KeyValuePairs<String, GraphQLField>,
+        to fields: GraphQLFieldMap
+    )
         -> GraphQLFieldMap
     {
         var fields = fields

@@ -121,7 +121,10 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     /// - Returns: `.single` for queries and mutations (and for subscriptions that fail to start),
     ///   `.stream` for subscriptions, `.rejected` for invalid documents.
     /// - Throws: ``GraphQLRequestError`` for a syntax error; anything `resolverContext` throws.
-    public func execute(_ request: OperationRequest, context: Context) async throws
+    public func execute(
+        _ request: OperationRequest,
+        context: Context
+    ) async throws
         -> ExecutionOutcome
     {
         let document: Document

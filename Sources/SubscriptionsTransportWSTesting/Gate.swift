@@ -23,7 +23,7 @@ public final class Gate: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for continuation in waiters { continuation.resume() }
     }
 
     /// Waits until the gate is open, or until the waiting task is cancelled.

@@ -25,7 +25,7 @@ public final class Recorder<Value: Sendable>: Sendable {
             for ticket in ready.keys { state.waiters[ticket] = nil }
             return ready.values.map(\.continuation)
         }
-        ready.forEach { $0.resume() }
+        for continuation in ready { continuation.resume() }
     }
 
     /// Waits until at least `count` values were recorded (or the task is cancelled) and returns

@@ -165,7 +165,6 @@ public struct ConnectionProbe: Sendable {
     )
 }
 
-
 /// A failed expectation of a ``TestConnection``.
 public struct TestConnectionError: Error, Sendable, CustomStringConvertible {
     /// What was expected and what happened.

@@ -14,7 +14,8 @@ public final class TestExecutor<Context: Sendable>: GraphQLExecutor, Sendable {
     }
 
     /// Decides the outcome of one call; `source` is a fresh source the handler may return.
-    public typealias Handler = @Sendable (_ request: OperationRequest, _ context: Context, _ source: TestSource)
+    public typealias Handler =
+        @Sendable (_ request: OperationRequest, _ context: Context, _ source: TestSource)
         async throws -> ExecutionOutcome
 
     private let handler: Handler

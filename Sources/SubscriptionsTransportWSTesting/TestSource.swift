@@ -1,5 +1,5 @@
-import Synchronization
 import SubscriptionsTransportWS
+import Synchronization
 
 /// A stream of execution results that a test controls: it emits, finishes or fails on command and
 /// records whether its consumer stopped listening.
@@ -52,5 +52,6 @@ public struct TestError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { message }
 }

@@ -6,11 +6,11 @@ import Logging
 import Metrics
 import NIOCore
 import Prometheus
-import SubscriptionsTransportWS
-import SubscriptionsTransportWSGraphQL
 import ServiceLifecycle
 import SubscriptionsPubSub
 import SubscriptionsPubSubPostgres
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSGraphQL
 import SubscriptionsTransportWSHummingbird
 import SubscriptionsTransportWSObservability
 
@@ -40,7 +40,9 @@ struct SubscriptionsServer: AsyncParsableCommand {
     )
     var postgres: String?
 
-    @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) may take: sockets are closed with 1001 at once, and whatever still runs after this is cancelled.")
+    @Option(
+        help: "Seconds a shutdown (SIGTERM, SIGINT) may take: sockets are closed with 1001 at once, and whatever still runs after this is cancelled."
+    )
     var shutdownGracePeriod: Double = 10
 
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")

@@ -5,7 +5,6 @@ import Testing
 
 /// The protocol request; GraphQLSwift has a type of the same name.
 
-
 /// Something a test expected and did not get.
 struct UnexpectedOutcome: Error, CustomStringConvertible {
     var description: String

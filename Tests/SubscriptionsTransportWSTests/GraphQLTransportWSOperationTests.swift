@@ -126,7 +126,9 @@ struct GraphQLTransportWSOperationTests {
 
     @Test func tw30SyntaxErrorIsAnErrorMessageNotAClose() async throws {
         let executor = TestExecutor<JSONObject> { _, _, _ in
-            throw GraphQLRequestError([GraphQLFormattedError(message: "Syntax Error: Expected Name, found <EOF>.", locations: [.init(line: 1, column: 2)])])
+            throw GraphQLRequestError([
+                GraphQLFormattedError(message: "Syntax Error: Expected Name, found <EOF>.", locations: [.init(line: 1, column: 2)])
+            ])
         }
         try await withTransportWSConnection(executor: executor) { connection in
             try await connection.initialise()
@@ -159,7 +161,7 @@ struct GraphQLTransportWSOperationTests {
         try await withTransportWSConnection(executor: executor) { connection in
             try await connection.initialise()
             await connection.subscribe("not-unique")
-            await executor.call(0)
+            _ = await executor.call(0)
             await connection.subscribe("not-unique")
             try await connection.expectClose(code: 4409, reason: "Subscriber for not-unique already exists")
             gate.open()
@@ -191,7 +193,7 @@ struct GraphQLTransportWSOperationTests {
         try await withTransportWSConnection(executor: executor) { connection in
             try await connection.initialise()
             await connection.subscribe("1", query: "{ slow }")
-            await executor.call(0)
+            _ = await executor.call(0)
             await connection.send(#"{"id":"1","type":"complete"}"#)
             try await connection.expectSilence()
             gate.open()
@@ -305,7 +307,7 @@ struct GraphQLTransportWSOperationTests {
             try await connection.initialise()
             for id in 1...100 {
                 await connection.subscribe("\(id)")
-                await executor.call(id - 1)
+                _ = await executor.call(id - 1)
             }
             await connection.subscribe("101")
             try await connection.expect(#"{"id":"101","type":"error","payload":[{"message":"Subscription limit reached"}]}"#)

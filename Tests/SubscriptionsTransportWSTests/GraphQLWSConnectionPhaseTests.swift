@@ -313,7 +313,7 @@ struct GraphQLWSConnectionPhaseTests {
             for id in 1...100 {
                 await connection.start(#""\#(id)""#)
             }
-            await executor.call(99)
+            _ = await executor.call(99)
             await connection.start(#""101""#)
             try await connection.expect(
                 #"{"type":"error","id":"101","payload":{"message":"Subscription limit reached"}}"#

@@ -89,7 +89,7 @@ struct GraphQLWSOperationTests {
         try await withGraphQLWSConnection(executor: executor) { connection in
             try await connection.initialise()
             await connection.start(#""1""#)
-            await executor.call(0)
+            _ = await executor.call(0)
             await connection.send(#"{"id":"1","type":"stop"}"#)
             await connection.send(#"{"id":"1","type":"stop"}"#)
             try await connection.expect(#"{"type":"complete","id":"1"}"#)
@@ -355,7 +355,7 @@ struct GraphQLWSOperationTests {
             try await connection.initialise()
             await connection.start(#""1""#)
             await connection.start(#""2""#)
-            await executor.call(1)
+            _ = await executor.call(1)
             await connection.start(#""3""#)
             try await connection.expect(#"{"type":"error","id":"3","payload":{"message":"Subscription limit reached"}}"#)
             #expect(executor.calls.count == 2)

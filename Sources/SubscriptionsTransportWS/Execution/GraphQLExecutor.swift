@@ -46,5 +46,6 @@ public struct GraphQLRequestError: Error, Sendable, Hashable, CustomStringConver
         self.errors = errors.isEmpty ? [GraphQLFormattedError(message: "Invalid request")] : errors
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { errors.map(\.message).joined(separator: "; ") }
 }

@@ -44,5 +44,6 @@ public struct GraphQLFormattedError: Sendable, Hashable, Error, CustomStringConv
         return .object(object)
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { message }
 }

@@ -8,5 +8,6 @@ public struct JSONParsingError: Error, Sendable, Hashable, CustomStringConvertib
         self.message = message
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { message }
 }

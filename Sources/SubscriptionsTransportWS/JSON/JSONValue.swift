@@ -74,17 +74,25 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// Creates a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates a JSON integer.
     public init(integerLiteral value: Int) { self = .integer(value) }
+    /// Creates a JSON boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates a JSON number with a fraction or exponent.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// Creates a JSON array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Creates a JSON object; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(JSONObject(elements, uniquingKeysWith: { _, last in last }))
     }
+    /// Creates JSON null.
     public init(nilLiteral: ()) { self = .null }
 }
 
 extension JSONValue: CustomStringConvertible {
+    /// A readable form, for logs and messages.
     public var description: String { encodedString }
 }

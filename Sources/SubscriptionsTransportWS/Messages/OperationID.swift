@@ -30,7 +30,10 @@ public struct OperationID: Sendable, Hashable, CustomStringConvertible {
         jsonValue = .string(string)
     }
 
+    /// Two ids name the same operation when their keys are equal.
     public static func == (lhs: OperationID, rhs: OperationID) -> Bool { lhs.key == rhs.key }
+    /// Hashes the key, consistently with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    /// A readable form, for logs and messages.
     public var description: String { key }
 }

@@ -12,6 +12,7 @@ public struct WebSocketSubprotocol: Sendable, Hashable, CustomStringConvertible 
     /// The `graphql-transport-ws` protocol of the `graphql-ws` library.
     public static let graphQLTransportWS = WebSocketSubprotocol(name: "graphql-transport-ws")
 
+    /// A readable form, for logs and messages.
     public var description: String { name }
 
     /// Picks the subprotocol to answer with, among those a client offered.

@@ -77,7 +77,7 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
                 defer { state.blockedProducers = [] }
                 return (.some(event), state.blockedProducers)
             }
-            released.forEach { $0.resume() }
+            for continuation in released { continuation.resume() }
             if let dequeued { return dequeued }
             // Resumed with an event handed over directly, or with nil to look again.
             let handed = await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
@@ -103,6 +103,6 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
             return (state.consumer.take(), released)
         }
         consumer?.resume(returning: nil)
-        released.forEach { $0.resume() }
+        for continuation in released { continuation.resume() }
     }
 }

@@ -38,7 +38,7 @@ final class ConnectionRegistry: Sendable {
             defer { state.drainWaiters = [:] }
             return Array(state.drainWaiters.values)
         }
-        drained.forEach { $0.resume() }
+        for continuation in drained { continuation.resume() }
     }
 
     /// Closes every connection, and every later one, then waits until all have ended or the calling
@@ -49,7 +49,7 @@ final class ConnectionRegistry: Sendable {
             state.lastDrainTicket += 1
             return (Array(state.connections.values), state.lastDrainTicket)
         }
-        closes.forEach { $0(code, reason) }
+        for close in closes { close(code, reason) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let drained = state.withLock { state -> Bool in

@@ -79,7 +79,7 @@ public final class OutboundQueue: Sendable {
                     state.consumer = continuation
                     return (.none, [])
                 }
-                released.forEach { $0.resume() }
+                for continuation in released { continuation.resume() }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
@@ -109,7 +109,7 @@ public final class OutboundQueue: Sendable {
             return (state.enqueue(.close(code: code, reason: reason)), state.releaseProducers())
         }
         handoff?.resume()
-        released.forEach { $0.resume() }
+        for continuation in released { continuation.resume() }
     }
 
     /// The transport is gone: drop what waits and accept nothing more.
@@ -122,7 +122,7 @@ public final class OutboundQueue: Sendable {
             return (state.consumer.take(), state.releaseProducers())
         }
         consumer?.resume(returning: nil)
-        released.forEach { $0.resume() }
+        for continuation in released { continuation.resume() }
     }
 
     /// Starts accepting output for an operation run.

@@ -14,8 +14,7 @@ public struct ServerHooks<Context: Sendable>: Sendable {
     /// Called before an operation is executed; may return a changed request. Throwing
     /// ``GraphQLRequestError`` reports those errors for the operation; on `graphql-ws` any other error
     /// is reported as the operation's `error`, on `graphql-transport-ws` it closes the connection 4500.
-    public var onOperation:
-        (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> OperationRequest)?
+    public var onOperation: (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> OperationRequest)?
     /// Called once when an operation ends for any reason: completion, error, a client stop, a
     /// replacing `start` (`graphql-ws`), or the connection closing.
     public var onOperationComplete: (@Sendable (_ id: OperationID) async -> Void)?
