@@ -6,7 +6,11 @@ struct SubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
         abstract: "Run an operation and print each result as it arrives.",
-        discussion: GQLWS.outputAndExitStatus
+        discussion: """
+            Ctrl-C (SIGINT) or SIGTERM stops the operation on the server (stop/complete), closes the \
+            connection normally and exits 0, as reaching --count does.
+
+            """ + GQLWS.outputAndExitStatus
     )
 
     @OptionGroup var options: ConnectionOptions
@@ -22,19 +26,35 @@ struct SubscribeCommand: AsyncParsableCommand {
         let request = try options.request()
         let printer = ResultPrinter(pretty: options.pretty)
         let (count, verbose) = (self.count, options.verbose)
+        let interruption = Interruption()
         let sawErrors: Bool
         do {
             sawErrors = try await options.client().withConnection { connection in
                 if verbose, let subprotocol = connection.subprotocol { printError("connected with \(subprotocol)") }
-                var received = 0
-                var sawErrors = false
-                for try await result in connection.subscribe(request) {
-                    printer.print(result)
-                    sawErrors = sawErrors || result.hasErrors
-                    received += 1
-                    if let count, received >= count { break }
+                // Ctrl-C ends the loop like --count does: the operation is stopped on the server and
+                // the connection closed normally.
+                return try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        var received = 0
+                        var sawErrors = false
+                        for try await result in connection.subscribe(request) {
+                            printer.print(result)
+                            sawErrors = sawErrors || result.hasErrors
+                            received += 1
+                            if let count, received >= count { break }
+                        }
+                        return sawErrors
+                    }
+                    group.addTask {
+                        await interruption.wait()
+                        return false
+                    }
+                    let first = try await group.next() ?? false
+                    group.cancelAll()
+                    var sawErrors = first
+                    while let other = try? await group.next() { sawErrors = sawErrors || other }
+                    return sawErrors
                 }
-                return sawErrors
             }
         } catch {
             throw CommandFailure(error)

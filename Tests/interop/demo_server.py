@@ -5,6 +5,8 @@ import os
 import re
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -44,3 +46,18 @@ def stop_demo_server(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def scrape_metrics(server_url: str) -> dict[str, float]:
+    """Every sample of the server's Prometheus exposition at /metrics, by series (name and labels)."""
+    url = f"http://{urllib.parse.urlparse(server_url).netloc}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            series, value = line.rsplit(" ", 1)
+            samples[series] = float(value)
+    return samples

@@ -4,29 +4,13 @@ The test runs a server of its own, so every count is exact.
 """
 
 import asyncio
-import urllib.parse
-import urllib.request
 
 import pytest
-from demo_server import start_demo_server, stop_demo_server
+from demo_server import scrape_metrics, start_demo_server, stop_demo_server
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 WATCHDOG_SECONDS = 60
-
-
-def scrape(url: str) -> dict[str, float]:
-    """Every sample of the Prometheus text exposition, by series (name and labels)."""
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.status == 200
-        assert response.headers["Content-Type"].startswith("text/plain")
-        text = response.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value = line.rsplit(" ", 1)
-            samples[series] = float(value)
-    return samples
 
 
 @pytest.mark.parametrize(
@@ -40,13 +24,12 @@ def test_metrics_follow_a_live_subscription(subprotocol):
     async def scenario():
         process, server_url = await start_demo_server()
         try:
-            url = f"http://{urllib.parse.urlparse(server_url).netloc}/metrics"
             transport = WebsocketsTransport(url=server_url, subprotocols=[subprotocol])
             async with Client(transport=transport) as session:
                 subscription = session.subscribe(gql("subscription { counter(n: 1000, delayMs: 20) }"))
                 async for result in subscription:
                     assert result == {"counter": 0}
-                    during = await asyncio.to_thread(scrape, url)
+                    during = await asyncio.to_thread(scrape_metrics, server_url)
                     break
                 await subscription.aclose()
 
@@ -61,7 +44,7 @@ def test_metrics_follow_a_live_subscription(subprotocol):
             # The server counts the close once it has seen it: poll, bounded.
             close_prefix = f'graphql_ws_closes_total{{protocol="{subprotocol}",'
             for _ in range(200):
-                after = await asyncio.to_thread(scrape, url)
+                after = await asyncio.to_thread(scrape_metrics, server_url)
                 closes = {series: value for series, value in after.items() if series.startswith(close_prefix)}
                 if closes:
                     break
