@@ -1,11 +1,14 @@
-"""The real `gql` client (4.4.0, websockets transport) against the demo server, on both of gql's
-subprotocols: Apollo's `graphql-ws` and `graphql-transport-ws`.
+"""The real `gql` client (4.4.0, websockets transport) against both adapters, on both of gql's
+subprotocols (Apollo's `graphql-ws` and `graphql-transport-ws`): every case runs against the
+Hummingbird demo server (GRAPHQL_WS_URL) and against `vapor-example-server` (VAPOR_GRAPHQL_URL;
+scripts/test.sh starts both).
 
 Each test runs its own event loop with a generous watchdog; no assertion depends on timing.
 """
 
 import asyncio
 import json
+import os
 from contextlib import aclosing
 
 import pytest
@@ -34,6 +37,20 @@ class RecordingTransport(WebsocketsTransport):
         return super()._parse_answer(answer)
 
 
+@pytest.fixture(scope="module", params=["hummingbird", "vapor"])
+def url(request, server_url) -> str:
+    """The ws:// URL of the demo server (Hummingbird), then of the Vapor example server."""
+    if request.param == "hummingbird":
+        return server_url
+    vapor_url = os.environ.get("VAPOR_GRAPHQL_URL")
+    if not vapor_url:
+        message = "VAPOR_GRAPHQL_URL is not set: start `vapor-example-server --port 0` and set it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return vapor_url
+
+
 def recording_transport(url: str, subprotocol: str, **options) -> RecordingTransport:
     return RecordingTransport(url=url, subprotocols=[subprotocol], **options)
 
@@ -46,9 +63,9 @@ both_subprotocols = pytest.mark.parametrize("subprotocol", [APOLLO, TRANSPORT_WS
 
 
 @both_subprotocols
-def test_query_with_argument(server_url, subprotocol):
+def test_query_with_argument(url, subprotocol):
     async def scenario():
-        transport = recording_transport(server_url, subprotocol)
+        transport = recording_transport(url, subprotocol)
         async with Client(transport=transport) as session:
             result = await session.execute(gql('{ hello(name: "gql") }'))
         assert result == {"hello": "Hello gql"}
@@ -59,9 +76,9 @@ def test_query_with_argument(server_url, subprotocol):
 
 
 @both_subprotocols
-def test_query_with_variables_and_mutation(server_url, subprotocol):
+def test_query_with_variables_and_mutation(url, subprotocol):
     async def scenario():
-        async with Client(transport=recording_transport(server_url, subprotocol)) as session:
+        async with Client(transport=recording_transport(url, subprotocol)) as session:
             added = await session.execute(
                 GraphQLRequest("query Add($a: Int!, $b: Int!) { add(a: $a, b: $b) }", variable_values={"a": 2, "b": 40})
             )
@@ -73,9 +90,9 @@ def test_query_with_variables_and_mutation(server_url, subprotocol):
 
 
 @both_subprotocols
-def test_subscription_runs_to_completion(server_url, subprotocol):
+def test_subscription_runs_to_completion(url, subprotocol):
     async def scenario():
-        async with Client(transport=recording_transport(server_url, subprotocol)) as session:
+        async with Client(transport=recording_transport(url, subprotocol)) as session:
             values = [result["counter"] async for result in session.subscribe(gql("subscription { counter(n: 3) }"))]
         assert values == [0, 1, 2]
 
@@ -83,9 +100,9 @@ def test_subscription_runs_to_completion(server_url, subprotocol):
 
 
 @both_subprotocols
-def test_early_stop_then_connection_still_works(server_url, subprotocol):
+def test_early_stop_then_connection_still_works(url, subprotocol):
     async def scenario():
-        transport = recording_transport(server_url, subprotocol)
+        transport = recording_transport(url, subprotocol)
         async with Client(transport=transport) as session:
             values = []
             subscription = session.subscribe(gql("subscription { counter(n: 100, delayMs: 50) }"))
@@ -115,9 +132,9 @@ def test_early_stop_then_connection_still_works(server_url, subprotocol):
 
 
 @both_subprotocols
-def test_validation_error_raises_transport_query_error(server_url, subprotocol):
+def test_validation_error_raises_transport_query_error(url, subprotocol):
     async def scenario():
-        async with Client(transport=recording_transport(server_url, subprotocol)) as session:
+        async with Client(transport=recording_transport(url, subprotocol)) as session:
             with pytest.raises(TransportQueryError) as raised:
                 await session.execute(gql("{ nonexistent }"))
             # The connection survives a failed operation.
@@ -129,12 +146,12 @@ def test_validation_error_raises_transport_query_error(server_url, subprotocol):
     run(scenario())
 
 
-def test_keep_alive_does_not_disturb_gql(server_url):
+def test_keep_alive_does_not_disturb_gql(url):
     """On graphql-ws the server sends `ka` right after `connection_ack` (and every 12 s): gql ignores it."""
 
     async def scenario():
         # With keep_alive_timeout set, gql also watches for `ka`; the one after the ack satisfies it.
-        transport = recording_transport(server_url, APOLLO, keep_alive_timeout=30)
+        transport = recording_transport(url, APOLLO, keep_alive_timeout=30)
         async with Client(transport=transport) as session:
             first = await session.execute(gql("{ hello }"))
             second = await session.execute(gql('{ hello(name: "again") }'))
@@ -145,11 +162,11 @@ def test_keep_alive_does_not_disturb_gql(server_url):
     run(scenario())
 
 
-def test_graphql_transport_ws_sends_nothing_before_the_ack(server_url):
+def test_graphql_transport_ws_sends_nothing_before_the_ack(url):
     """gql fails a graphql-transport-ws connection whose first message is not `connection_ack`."""
 
     async def scenario():
-        transport = recording_transport(server_url, TRANSPORT_WS)
+        transport = recording_transport(url, TRANSPORT_WS)
         async with Client(transport=transport) as session:
             result = await session.execute(gql("{ hello }"))
         assert result == {"hello": "Hello world"}
