@@ -31,14 +31,14 @@ private let sourceName = "GraphQL request"
 ///
 /// ### How failures are reported
 ///
-/// - A document that cannot be parsed throws ``GraphQLRequestError`` with one error, worded as
+/// - A document that cannot be parsed throws `GraphQLRequestError` with one error, worded as
 ///   graphql-js does (`Syntax Error: Expected Name, found <EOF>.`) and located.
 /// - Validation errors, and an operation name that matches no operation
 ///   (`Unable to identify operation`), or a missing name in a document with several operations,
-///   return ``ExecutionOutcome/rejected(_:)``.
+///   return `ExecutionOutcome.rejected(_:)`.
 /// - Variable values that do not fit their types, and a subscription whose source stream cannot be
 ///   created (its `subscribe` resolver threw or returned no stream), return
-///   ``ExecutionOutcome/single(_:)`` holding `{"errors":[…]}`, as graphql-js's `execute` and
+///   `ExecutionOutcome.single(_:)` holding `{"errors":[…]}`, as graphql-js's `execute` and
 ///   `subscribe` return an execution result for them. Like graphql-js, an error from the
 ///   `subscribe` resolver carries its own message, the root field's location and its path.
 /// - Errors in resolvers are part of the result (`data` with `null`s, and `errors` with a `path`).
@@ -120,7 +120,7 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     ///   - context: The connection's context.
     /// - Returns: `.single` for queries and mutations (and for subscriptions that fail to start),
     ///   `.stream` for subscriptions, `.rejected` for invalid documents.
-    /// - Throws: ``GraphQLRequestError`` for a syntax error; anything `resolverContext` throws.
+    /// - Throws: `GraphQLRequestError` for a syntax error; anything `resolverContext` throws.
     public func execute(
         _ request: OperationRequest,
         context: Context

@@ -35,7 +35,7 @@ extension JSONValue {
     ///
     /// `undefined` members of a dictionary are left out, as GraphQL's own encoding does; an
     /// `undefined` anywhere else becomes `null`. Non-finite doubles become `null`, since JSON cannot
-    /// spell them. The order of dictionary keys is lost, because ``JSONObject`` is unordered; use
+    /// spell them. The order of dictionary keys is lost, because `JSONObject` is unordered; use
     /// `ExecutionResult.init(_:)` to encode results with their field order.
     ///
     /// - Parameter map: The GraphQL value.
