@@ -27,7 +27,8 @@ import Synchronization
 /// personal data, and the server does not hand them to observers.
 public struct LoggingMetricsObserver: GraphQLWebSocketObserver {
     private let logger: Logger
-    private let metrics: [String: ProtocolMetrics]
+    private let graphQLTransportWSMetrics: ProtocolMetrics
+    private let graphQLWSMetrics: ProtocolMetrics
     private let closes: CloseCounters
 
     /// Creates an observer.
@@ -39,11 +40,8 @@ public struct LoggingMetricsObserver: GraphQLWebSocketObserver {
     ///   - prefix: The first part of every metric's name.
     public init(logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory, prefix: String = "graphql_ws") {
         self.logger = logger
-        metrics = Dictionary(
-            uniqueKeysWithValues: [WebSocketSubprotocol.graphQLTransportWS, .graphQLWS].map {
-                ($0.name, ProtocolMetrics(subprotocol: $0, prefix: prefix, factory: metricsFactory))
-            }
-        )
+        graphQLTransportWSMetrics = ProtocolMetrics(subprotocol: .graphQLTransportWS, prefix: prefix, factory: metricsFactory)
+        graphQLWSMetrics = ProtocolMetrics(subprotocol: .graphQLWS, prefix: prefix, factory: metricsFactory)
         closes = CloseCounters(label: "\(prefix)_closes_total", factory: metricsFactory)
     }
 
@@ -53,7 +51,7 @@ public struct LoggingMetricsObserver: GraphQLWebSocketObserver {
     ///   - event: What happened.
     ///   - connection: The connection it happened on.
     public func observe(_ event: GraphQLWebSocketEvent, on connection: ObservedConnection) {
-        guard let metrics = metrics[connection.subprotocol.name] else { return }
+        let metrics = connection.subprotocol == .graphQLTransportWS ? graphQLTransportWSMetrics : graphQLWSMetrics
         switch event {
         case .opened:
             metrics.openConnections.increment()
