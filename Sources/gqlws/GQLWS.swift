@@ -9,7 +9,7 @@ struct GQLWS: AsyncParsableCommand {
         commandName: "gqlws",
         abstract: "A GraphQL over WebSocket client (graphql-ws and graphql-transport-ws).",
         discussion: GQLWS.outputAndExitStatus,
-        subcommands: [SubscribeCommand.self, QueryCommand.self]
+        subcommands: [SubscribeCommand.self, QueryCommand.self, LoadCommand.self]
     )
 
     /// How results and errors are printed, and the exit statuses; shown by every command's `--help`.

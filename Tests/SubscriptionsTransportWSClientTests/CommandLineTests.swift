@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSClient
+import SubscriptionsTransportWSTesting
 import Testing
 
 @testable import gqlws
@@ -57,6 +58,14 @@ struct CommandLineTests {
     func badUsage(arguments: [String]) {
         #expect(throws: (any Error).self) { try SubscribeCommand.parse(arguments) }
         #expect(GQLWS.report(Self.parseError(arguments)) == .usage)
+    }
+
+    @Test(
+        "Bad load limits are rejected",
+        arguments: [["--connections", "0"], ["--connections", "10001"], ["--duration", "0"], ["--duration", "3601"]]
+    )
+    func badLoadLimits(arguments: [String]) {
+        #expect(throws: (any Error).self) { try LoadCommand.parse(["ws://h/graphql", "-q", "{ a }"] + arguments) }
     }
 
     private static func parseError(_ arguments: [String]) -> any Error {
@@ -122,6 +131,50 @@ struct CommandLineProcessTests {
             #expect(invalid.status == 5)
             #expect(invalid.standardError.hasPrefix("gqlws: "))
         }
+    }
+
+    @Test("load: every connection runs the operation to its end and the report adds them up")
+    func loadCountsEveryResult() async throws {
+        try await withTestServer { url in
+            let load = try await CommandLineProcess.run([
+                "load", url, "-q", "subscription { counter(n: 5) }", "--connections", "4", "--duration", "60",
+            ])
+            #expect(load.status == 0, "\(load.standardError)")
+            let report = try JSONValue.parse(load.standardOutput).objectValue ?? [:]
+            #expect(report["connections"] == ["asked": 4, "connected": 4, "failed": 0, "failures": [:]])
+            #expect(report["results"]?.objectValue?["total"] == 20)
+            #expect(report["results"]?.objectValue?["withErrors"] == 0)
+            #expect(report["secondsToAck"]?.objectValue?.keys.sorted() == ["max", "p50", "p99"])
+        }
+    }
+
+    @Test("load: operations still running at the deadline are stopped on the server")
+    func loadStopsAtTheDeadline() async throws {
+        let completed = Recorder<OperationID>()
+        let hooks = ServerHooks<JSONObject>(onOperationComplete: { completed.record($0) })
+        try await withTestServer(hooks: hooks) { url in
+            let load = try await CommandLineProcess.run([
+                "load", url, "-q", "subscription { counter(n: 100000000, delayMs: 10) }", "--connections", "3", "--duration", "1",
+            ])
+            #expect(load.status == 0, "\(load.standardError)")
+            let report = try JSONValue.parse(load.standardOutput).objectValue ?? [:]
+            #expect(report["connections"]?.objectValue?["connected"] == 3)
+            // Each operation ends on the server (stopped by the client), none is left running.
+            let stopped = try await withTimeout(.seconds(10)) { await completed.waitForCount(3) }
+            #expect(stopped.count == 3)
+        }
+    }
+
+    @Test("load: connections that fail are reported, with the first failure's exit status")
+    func loadReportsFailures() async throws {
+        let port = try await closedPort()
+        let load = try await CommandLineProcess.run([
+            "load", "ws://127.0.0.1:\(port)/graphql", "-q", "{ hello }", "--connections", "2", "--duration", "5",
+        ])
+        #expect(load.status == 3)
+        let report = try JSONValue.parse(load.standardOutput).objectValue ?? [:]
+        #expect(report["connections"]?.objectValue?["failed"] == 2)
+        #expect(report["results"]?.objectValue?["total"] == 0)
     }
 
     @Test("Usage errors exit 2, unreachable servers 3")
