@@ -96,25 +96,6 @@ let package = Package(
                 .product(name: "Graphiti", package: "Graphiti"),
             ]
         ),
-        .testTarget(
-            name: "SubscriptionsTransportWSHummingbirdTests",
-            dependencies: [
-                "SubscriptionsTransportWS",
-                "SubscriptionsTransportWSGraphQL",
-                "SubscriptionsTransportWSHummingbird",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "GraphQL", package: "GraphQL"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
         .target(
             name: "SubscriptionsTransportWSClient",
             dependencies: [
@@ -205,18 +186,23 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "SubscriptionsTransportWSVaporTests",
+            name: "SubscriptionsTransportWSAdapterTests",
             dependencies: [
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
+                "SubscriptionsTransportWSHummingbird",
                 "SubscriptionsTransportWSVapor",
-                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

@@ -1,57 +1,36 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
-import Logging
 import NIOCore
 import ServiceLifecycle
 import SubscriptionsTransportWS
-import SubscriptionsTransportWSGraphQL
 import SubscriptionsTransportWSHummingbird
 
-/// How the test application is built.
-enum TestServerSetup: Sendable {
+/// How a Hummingbird test application is built.
+enum HummingbirdSetup: Sendable {
     /// A router route made with `ws(_:graphQL:)`.
     case router
     /// No router: `http1WebSocketUpgrade(configuration:shouldUpgrade:)` with `endpoint.upgrade(_:)`.
     case upgradeWithoutRouter
 }
 
-struct ServerDidNotStart: Error {}
+/// Thrown when a Hummingbird application has not stopped 30 seconds after its graceful shutdown.
 struct ServerDidNotStop: Error {}
 
-let testLogger: Logger = {
-    var logger = Logger(label: "SubscriptionsTransportWSHummingbirdTests")
-    logger.logLevel = .warning
-    return logger
-}()
-
-/// Runs a Hummingbird application serving the example schema at `/graphql` on 127.0.0.1 with an
-/// ephemeral port, runs `body` with that port, then stops the application.
+/// Runs a Hummingbird application serving `server` at `/graphql` on 127.0.0.1 with an ephemeral
+/// port, runs `body` with its URL, then stops the application.
 ///
 /// - Parameters:
-///   - graphQLWS: The `graphql-ws` options.
-///   - graphQLTransportWS: The `graphql-transport-ws` options.
-///   - subprotocols: The served subprotocols, most preferred first.
-///   - hooks: The server's hooks.
+///   - server: The GraphQL server.
 ///   - setup: How the route is made.
-///   - body: The test, given the bound port.
-@discardableResult
-func withTestServer<Value: Sendable>(
-    graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
-    graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
-    subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
-    hooks: ServerHooks<JSONObject> = ServerHooks(),
-    setup: TestServerSetup = .router,
-    _ body: @Sendable (_ port: Int) async throws -> Value
+///   - body: The test, given the WebSocket URL of `/graphql`.
+func withHummingbirdServer<Value: Sendable>(
+    _ server: TestGraphQLServer,
+    setup: HummingbirdSetup = .router,
+    _ body: @Sendable (_ url: URL) async throws -> Value
 ) async throws -> Value {
-    let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make())
-    let server = GraphQLWebSocketServer(
-        executor: executor,
-        hooks: hooks,
-        graphQLWS: graphQLWS,
-        graphQLTransportWS: graphQLTransportWS,
-        subprotocols: subprotocols
-    )
     let configuration = HTTP1WebSocketUpgradeChannel.Configuration(ws: .graphQL(maxMessageBytes: server.maxInboundMessageBytes))
 
     let serverBuilder: HTTPServerBuilder
@@ -93,7 +72,7 @@ func withTestServer<Value: Sendable>(
         }
         let value: Value
         do {
-            value = try await body(port)
+            value = try await body(graphQLURL(port: port))
         } catch {
             await services.triggerGracefulShutdown()
             throw error
@@ -110,35 +89,27 @@ func withTestServer<Value: Sendable>(
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let limit: Duration
-    var description: String { "Gave up after \(limit)" }
+/// The Hummingbird endpoint for `server`, for the shared negotiation cases.
+func hummingbirdEndpoint(_ server: TestGraphQLServer) -> any NegotiatingEndpoint {
+    GraphQLWebSocketEndpoint(server: server)
 }
 
-/// Runs `body`, failing with ``TimedOut`` if it has not finished within `limit`.
-///
-/// The limit is a watchdog for a hung test, far above any expected duration; no assertion depends
-/// on how long something takes.
-func withTimeout<Value: Sendable>(
-    _ limit: Duration = .seconds(60),
-    _ body: @escaping @Sendable () async throws -> Value
-) async throws -> Value {
-    try await withThrowingTaskGroup(of: WatchdogOutcome<Value>.self) { group in
-        group.addTask { .finished(try await body()) }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return .timedOut
-        }
-        defer { group.cancelAll() }
-        switch try await group.next() {
-        case .finished(let value): return value
-        case .timedOut, nil: throw TimedOut(limit: limit)
+extension GraphQLWebSocketEndpoint: NegotiatingEndpoint {
+    /// See ``NegotiatingEndpoint/negotiate(offers:headerName:)``.
+    func negotiate(offers: [String], headerName: String) -> WebSocketSubprotocol? {
+        negotiate(Self.fields(HTTPField.Name(headerName)!, offers))
+    }
+
+    /// See ``NegotiatingEndpoint/upgradeSubprotocols(offers:)``.
+    func upgradeSubprotocols(offers: [String]) -> [String]? {
+        switch shouldUpgrade(Self.fields(.secWebSocketProtocol, offers)) {
+        case .upgrade(let answer): return answer[values: .secWebSocketProtocol]
+        case .dontUpgrade: return nil
         }
     }
-}
 
-/// The first of a watched task and its watchdog to finish.
-private enum WatchdogOutcome<Value: Sendable>: Sendable {
-    case finished(Value)
-    case timedOut
+    /// One `name` field for each of `values`, in order.
+    private static func fields(_ name: HTTPField.Name, _ values: [String]) -> HTTPFields {
+        HTTPFields(values.map { HTTPField(name: name, value: $0) })
+    }
 }

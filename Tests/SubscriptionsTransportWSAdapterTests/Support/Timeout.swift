@@ -1,3 +1,4 @@
+/// Thrown by ``withTimeout(_:_:)`` for a hung wait, so a test fails instead of hanging the run.
 struct TimedOut: Error, CustomStringConvertible {
     let limit: Duration
     var description: String { "Gave up after \(limit)" }

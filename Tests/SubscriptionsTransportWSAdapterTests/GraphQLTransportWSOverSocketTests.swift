@@ -3,13 +3,13 @@ import NIOWebSocket
 import SubscriptionsTransportWS
 import Testing
 
-/// The `graphql-transport-ws` conversation over a real Hummingbird socket on 127.0.0.1: what
-/// reaches the socket, and the protocol's close codes mapped onto the WebSocket.
-@Suite("graphql-transport-ws over Hummingbird")
+/// The `graphql-transport-ws` conversation over a real socket on 127.0.0.1, against each adapter:
+/// what reaches the socket, and the protocol's close codes mapped onto the WebSocket.
+@Suite("graphql-transport-ws over a real socket")
 struct GraphQLTransportWSOverSocketTests {
-    @Test func queryAnswersNextThenComplete() async throws {
-        try await withTestServer { port in
-            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func queryAnswersNextThenComplete(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
                 try await socket.send(["type": "subscribe", "id": "1", "payload": ["query": "{ hello }"]])
                 #expect(try await socket.next() == ["type": "next", "id": "1", "payload": ["data": ["hello": "Hello world"]]])
@@ -18,9 +18,9 @@ struct GraphQLTransportWSOverSocketTests {
         }
     }
 
-    @Test func subscriptionStreamsEveryValueThenCompletes() async throws {
-        try await withTestServer { port in
-            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func subscriptionStreamsEveryValueThenCompletes(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
                 try await socket.send(["type": "subscribe", "id": "s", "payload": ["query": "subscription { counter(n: 3) }"]])
                 for value in 0..<3 {
@@ -32,9 +32,9 @@ struct GraphQLTransportWSOverSocketTests {
         }
     }
 
-    @Test func pingIsAnsweredWithPong() async throws {
-        try await withTestServer { port in
-            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func pingIsAnsweredWithPong(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 try await socket.send(["type": "ping"])
                 #expect(try await socket.next() == ["type": "pong"])
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
@@ -42,9 +42,9 @@ struct GraphQLTransportWSOverSocketTests {
         }
     }
 
-    @Test func clientCompleteStopsTheSubscriptionSilently() async throws {
-        try await withTestServer { port in
-            _ = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func clientCompleteStopsTheSubscriptionSilently(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
                 try await socket.send([
                     "type": "subscribe", "id": "1",
@@ -67,20 +67,26 @@ struct GraphQLTransportWSOverSocketTests {
         }
     }
 
-    @Test func subscribeBeforeInitClosesUnauthorized() async throws {
-        try await withTestServer { port in
-            let close = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func subscribeBeforeInitClosesUnauthorized(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            let close = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 try await socket.send(["type": "subscribe", "id": "1", "payload": ["query": "{ hello }"]])
                 #expect(try await socket.next() == nil)
             }
             #expect(close?.code == 4401)
-            #expect(close?.reason == "Unauthorized")
+            switch adapter {
+            case .hummingbird:
+                #expect(close?.reason == "Unauthorized")
+            case .vapor:
+                // websocket-kit's `close(code:)` cannot send the reason ("Unauthorized"); documented.
+                #expect(close?.reason ?? "" == "")
+            }
         }
     }
 
-    @Test func invalidMessageClosesWithBadRequest() async throws {
-        try await withTestServer { port in
-            let close = try await connect(port: port, headers: graphQLTransportWSOffer) { socket in
+    @Test(arguments: Adapter.allCases) func invalidMessageClosesWithBadRequest(adapter: Adapter) async throws {
+        try await adapter.withTestServer { url in
+            let close = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 try await socket.send("not json")
                 #expect(try await socket.next() == nil)
             }

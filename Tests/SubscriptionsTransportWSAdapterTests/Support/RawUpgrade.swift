@@ -15,24 +15,27 @@ struct UpgradeResponse: Sendable {
     }
 }
 
-/// Sends a WebSocket upgrade request for `/graphql` offering each of `offers` in a
+/// Sends a WebSocket upgrade request for `url` offering each of `offers` in a
 /// `Sec-WebSocket-Protocol` header of its own, with `extraHeaders`, and reads the response head.
 ///
 /// A client library would hide what matters here: the status of a refused upgrade and the exact
 /// subprotocol header of an accepted one.
 ///
 /// - Returns: The response head, or `nil` when the server closed the connection without one.
-func upgradeResponse(port: Int, offers: [String], extraHeaders: [(String, String)] = []) async throws -> UpgradeResponse? {
-    try await withTimeout {
+func upgradeResponse(url: URL, offers: [String], extraHeaders: [(String, String)] = []) async throws -> UpgradeResponse? {
+    // Test URLs (``graphQLURL(port:)``) always name the host and the port.
+    let host = url.host!
+    let port = url.port!
+    return try await withTimeout {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         var request = """
-            GET /graphql HTTP/1.1\r
-            Host: 127.0.0.1:\(port)\r
+            GET \(url.path) HTTP/1.1\r
+            Host: \(host):\(port)\r
             Connection: Upgrade\r
             Upgrade: websocket\r
             Sec-WebSocket-Version: 13\r
@@ -55,6 +58,7 @@ func upgradeResponse(port: Int, offers: [String], extraHeaders: [(String, String
     }
 }
 
+/// The status and header fields of a response head, `nil` when it is not one.
 private func parseHead(_ head: Substring) -> UpgradeResponse? {
     let lines = head.components(separatedBy: "\r\n")
     guard let statusLine = lines.first else { return nil }

@@ -1,14 +1,15 @@
+import Foundation
 import HTTPTypes
 import HummingbirdWSClient
-import Logging
 import NIOCore
 import NIOWebSocket
 import SubscriptionsTransportWS
+import Testing
 
 /// The client side of one test WebSocket, inside `WebSocketClient.connect`'s handler.
 ///
-/// The client is hummingbird-websocket's, so the server's websocket-kit is tested against an
-/// independent WebSocket implementation.
+/// The client is hummingbird-websocket's for both adapters, so one client speaks the same frames
+/// to both; against Vapor it also tests websocket-kit against an independent WebSocket implementation.
 struct TestSocket {
     private var messages: WebSocketInboundMessageStream.AsyncIterator
     let outbound: WebSocketOutboundWriter
@@ -68,27 +69,43 @@ let graphQLWSOffer: HTTPFields = [.secWebSocketProtocol: "graphql-ws"]
 /// The subprotocol header a `graphql-transport-ws` client sends.
 let graphQLTransportWSOffer: HTTPFields = [.secWebSocketProtocol: "graphql-transport-ws"]
 
-/// Connects to the test server, runs `script` on the socket, and returns the close frame the
+/// Upgrade request headers with one `Sec-WebSocket-Protocol` field for each of `values`, for
+/// clients that offer several subprotocols or none that is served.
+func subprotocolOffers(_ values: String...) -> HTTPFields {
+    HTTPFields(values.map { HTTPField(name: .secWebSocketProtocol, value: $0) })
+}
+
+/// Connects to a test server, runs `script` on the socket, and returns the close frame the
 /// connection ended with.
 ///
 /// - Parameters:
-///   - port: The test server's port.
+///   - url: The test server's WebSocket URL.
 ///   - headers: Extra upgrade request headers; by default the `graphql-ws` offer.
 ///   - script: The test's side of the conversation; the client closes normally when it returns,
 ///     unless the server closed first.
 func connect(
-    port: Int,
+    to url: URL,
     headers: HTTPFields = graphQLWSOffer,
     _ script: @escaping @Sendable (inout TestSocket) async throws -> Void
 ) async throws -> WebSocketCloseFrame? {
     try await withTimeout {
         try await WebSocketClient.connect(
-            url: "ws://127.0.0.1:\(port)/graphql",
+            url: url.absoluteString,
             configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 24, additionalHeaders: headers),
             logger: testLogger
         ) { inbound, outbound, _ in
             var socket = TestSocket(inbound: inbound, outbound: outbound)
             try await script(&socket)
+        }
+    }
+}
+
+/// Expects the upgrade to fail for a client sending `headers`: the client library's view of a
+/// refused upgrade, next to the raw status ``upgradeResponse(url:offers:extraHeaders:)`` reads.
+func expectUpgradeRefused(url: URL, headers: HTTPFields) async {
+    await #expect(throws: WebSocketClientError.webSocketUpgradeFailed) {
+        _ = try await connect(to: url, headers: headers) { _ in
+            Issue.record("Upgraded without an acceptable subprotocol")
         }
     }
 }

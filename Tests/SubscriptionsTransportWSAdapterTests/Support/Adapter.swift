@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSGraphQL
+
+/// A server framework the package adapts: the shared end-to-end suites take one as their argument,
+/// so every case is written once and runs over a real socket against each framework.
+enum Adapter: CaseIterable, Sendable {
+    case hummingbird
+    case vapor
+
+    /// Runs a server of this adapter for the example schema at `/graphql` on 127.0.0.1 with an
+    /// ephemeral port, runs `body` with its URL, then stops the server.
+    ///
+    /// - Parameters:
+    ///   - graphQLWS: The `graphql-ws` options.
+    ///   - graphQLTransportWS: The `graphql-transport-ws` options.
+    ///   - subprotocols: The served subprotocols, most preferred first.
+    ///   - hooks: The server's hooks.
+    ///   - body: The test, given the WebSocket URL of `/graphql`.
+    @discardableResult
+    func withTestServer<Value: Sendable>(
+        graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
+        graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+        subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
+        hooks: ServerHooks<JSONObject> = ServerHooks(),
+        _ body: @Sendable (_ url: URL) async throws -> Value
+    ) async throws -> Value {
+        let server = try makeGraphQLServer(
+            graphQLWS: graphQLWS,
+            graphQLTransportWS: graphQLTransportWS,
+            subprotocols: subprotocols,
+            hooks: hooks
+        )
+        switch self {
+        case .hummingbird: return try await withHummingbirdServer(server, body)
+        case .vapor: return try await withVaporServer(server, body)
+        }
+    }
+
+    /// This adapter's endpoint for the example schema, for the negotiation cases that need no socket.
+    ///
+    /// - Parameter subprotocols: The served subprotocols, most preferred first.
+    func endpoint(serving subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS]) throws -> any NegotiatingEndpoint {
+        let server = try makeGraphQLServer(subprotocols: subprotocols)
+        switch self {
+        case .hummingbird: return hummingbirdEndpoint(server)
+        case .vapor: return vaporEndpoint(server)
+        }
+    }
+}
+
+/// An adapter's `GraphQLWebSocketEndpoint` seen through plain header values: the two adapters take
+/// their frameworks' own header types, and this lets the negotiation cases be written once.
+protocol NegotiatingEndpoint: Sendable {
+    /// The served subprotocols, most preferred first.
+    var subprotocols: [WebSocketSubprotocol] { get }
+    /// The subprotocol chosen for a request with one `headerName` field for each of `offers`.
+    func negotiate(offers: [String], headerName: String) -> WebSocketSubprotocol?
+    /// The `Sec-WebSocket-Protocol` values an upgrade offering `offers` is answered with; `nil` when
+    /// the upgrade is refused.
+    func upgradeSubprotocols(offers: [String]) -> [String]?
+}
+
+extension NegotiatingEndpoint {
+    /// The subprotocol chosen for a request with one `Sec-WebSocket-Protocol` field for each of `offers`.
+    func negotiate(offers: [String]) -> WebSocketSubprotocol? {
+        negotiate(offers: offers, headerName: "Sec-WebSocket-Protocol")
+    }
+}
+
+/// The GraphQL server every test application serves, whichever the adapter.
+typealias TestGraphQLServer = GraphQLWebSocketServer<GraphQLSwiftExecutor<JSONObject>>
+
+/// A server for the example schema, so both adapters are handed the same one.
+///
+/// - Parameters:
+///   - graphQLWS: The `graphql-ws` options.
+///   - graphQLTransportWS: The `graphql-transport-ws` options.
+///   - subprotocols: The served subprotocols, most preferred first.
+///   - hooks: The server's hooks.
+func makeGraphQLServer(
+    graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
+    graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+    subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
+    hooks: ServerHooks<JSONObject> = ServerHooks()
+) throws -> TestGraphQLServer {
+    GraphQLWebSocketServer(
+        executor: try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make()),
+        hooks: hooks,
+        graphQLWS: graphQLWS,
+        graphQLTransportWS: graphQLTransportWS,
+        subprotocols: subprotocols
+    )
+}
+
+/// The WebSocket URL of a test application's `/graphql` on 127.0.0.1, the only address tests bind.
+func graphQLURL(port: Int) -> URL {
+    URL(string: "ws://127.0.0.1:\(port)/graphql")!
+}
+
+/// Thrown when a test application came up without a bound port.
+struct ServerDidNotStart: Error {}
+
+/// The applications' and the client's logger: warnings only, so a passing run stays quiet.
+let testLogger: Logger = {
+    var logger = Logger(label: "SubscriptionsTransportWSAdapterTests")
+    logger.logLevel = .warning
+    return logger
+}()
