@@ -9,13 +9,14 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Open many connections that each run the operation at once, and report the throughput.",
         discussion: """
-            Every connection is opened at the start; once acknowledged it runs the operation until the \\
-            operation ends or --duration seconds have passed since the start, when it is stopped and the \\
-            connection closed. Ctrl-C (SIGINT) or SIGTERM ends the run early. The report is one JSON \\
-            object on standard output: connections (asked, connected, failed and the failures by \\
-            message), results (all, with errors, per second over the run), and the seconds to \\
-            connection_ack and to the first result (p50, p99, max). The exit status is 0 when every \\
-            connection was acknowledged, otherwise that of the first failure.
+            Every connection is opened at the start; once acknowledged it runs the operation until the \
+            operation ends or --duration seconds have passed since the start, when it is stopped and the \
+            connection closed. Ctrl-C (SIGINT) or SIGTERM ends the run early. The report is one JSON \
+            object on standard output: connections (asked, connected, failed and the failures by \
+            message), results (all, with errors, per second over the run), and the seconds to \
+            connection_ack and to the first result (p50, p99, max). The exit status is that of the \
+            first connection that failed, else 5 if any result carried errors (an operation's error \
+            message counts as one), else 0.
 
             """ + GQLWS.outputAndExitStatus
     )
@@ -43,6 +44,9 @@ struct LoadCommand: AsyncParsableCommand {
         )
         print(report.jsonValue)
         if let failure = report.firstFailure { throw CommandFailure(failure) }
+        if report.resultsWithErrors > 0 {
+            throw CommandFailure(status: .graphQLErrors, message: "\(report.resultsWithErrors) results carried GraphQL errors")
+        }
     }
 
     /// Runs the load and returns what it measured.
@@ -90,10 +94,17 @@ struct LoadCommand: AsyncParsableCommand {
                 return try await withThrowingTaskGroup(of: ConnectionRun?.self) { group in
                     group.addTask {
                         var run = ConnectionRun(acknowledged: acknowledged)
-                        for try await result in connection.subscribe(request) {
+                        do {
+                            for try await result in connection.subscribe(request) {
+                                if run.results == 0 { run.firstResult = start.duration(to: clock.now) }
+                                run.results += 1
+                                if result.hasErrors { run.resultsWithErrors += 1 }
+                            }
+                        } catch is GraphQLOperationError {
+                            // The operation's `error` message: a result of its own, made of errors.
                             if run.results == 0 { run.firstResult = start.duration(to: clock.now) }
                             run.results += 1
-                            if result.hasErrors { run.resultsWithErrors += 1 }
+                            run.resultsWithErrors += 1
                         }
                         return run
                     }

@@ -165,6 +165,18 @@ struct CommandLineProcessTests {
         }
     }
 
+    @Test("load: an operation that fails counts as a result with errors and exits 5")
+    func loadCountsOperationErrors() async throws {
+        try await withTestServer { url in
+            let load = try await CommandLineProcess.run(["load", url, "-q", "{ nope }", "--connections", "2", "--duration", "60"])
+            #expect(load.status == 5)
+            let report = try JSONValue.parse(load.standardOutput).objectValue ?? [:]
+            #expect(report["connections"]?.objectValue?["connected"] == 2)
+            #expect(report["results"]?.objectValue?["total"] == 2)
+            #expect(report["results"]?.objectValue?["withErrors"] == 2)
+        }
+    }
+
     @Test("load: connections that fail are reported, with the first failure's exit status")
     func loadReportsFailures() async throws {
         let port = try await closedPort()
