@@ -13,7 +13,8 @@ struct LoadCommand: AsyncParsableCommand {
             operation ends or --duration seconds have passed since the start, when it is stopped and the \
             connection closed. Ctrl-C (SIGINT) or SIGTERM ends the run early. The report is one JSON \
             object on standard output: connections (asked, connected, failed and the failures by \
-            message), results (all, with errors, per second over the run), and the seconds to \
+            message), results (all, with errors, per second until the deadline or the last operation's \
+            end), and the seconds to \
             connection_ack and to the first result (p50, p99, max). The exit status is that of the \
             first connection that failed, else 5 if any result carried errors (an operation's error \
             message counts as one), else 0.
@@ -75,7 +76,8 @@ struct LoadCommand: AsyncParsableCommand {
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        return LoadReport(runs: runs, elapsed: start.duration(to: clock.now))
+        let elapsed = start.duration(to: clock.now)
+        return LoadReport(runs: runs, elapsed: elapsed, window: min(elapsed, duration))
     }
 
     /// One connection of the load: connects, runs the operation until it ends, the deadline passes

@@ -5,15 +5,18 @@ struct LoadReport: Sendable {
     let runs: [ConnectionRun]
     /// From the start of the run until its last connection closed.
     let elapsed: Duration
+    /// The time results were counted in: the run's duration, or less when every operation ended
+    /// sooner. Closing the connections after the deadline does not count.
+    let window: Duration
 
     var connected: Int { runs.count { $0.failure == nil } }
     var results: Int { runs.reduce(0) { $0 + $1.results } }
     var resultsWithErrors: Int { runs.reduce(0) { $0 + $1.resultsWithErrors } }
     var firstFailure: (any Error)? { runs.lazy.compactMap(\.failure).first }
 
-    /// Results per second over the whole run.
+    /// Results per second over the counting window.
     var resultsPerSecond: Double {
-        let seconds = Self.seconds(elapsed)
+        let seconds = Self.seconds(window)
         return seconds > 0 ? Double(results) / seconds : 0
     }
 
