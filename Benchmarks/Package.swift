@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "SubscriptionsTransportWS", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Publish-to-delivery latency percentiles and throughput, in one process and across two
@@ -28,6 +30,9 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SubscriptionsTransportWS", package: "SubscriptionsTransportWS"),
+                .product(name: "SubscriptionsTransportWSObservability", package: "SubscriptionsTransportWS"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Benchmarks/ProtocolBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

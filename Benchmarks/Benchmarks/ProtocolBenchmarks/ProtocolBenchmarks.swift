@@ -1,5 +1,8 @@
 import Benchmark
+import Logging
+import Prometheus
 import SubscriptionsTransportWS
+import SubscriptionsTransportWSObservability
 
 /// Results that are all ready: the source never suspends, so what is measured is the protocol core
 /// (framing, the outbound queue, batching), not the source.
@@ -84,6 +87,21 @@ let benchmarks: @Sendable () -> Void = {
     let events = (0..<1_000).map { ExecutionResult(encodedJSON: Array(#"{"data":{"counter":\#($0)}}"#.utf8)) }
     let streaming = GraphQLWebSocketServer(executor: ReadyExecutor(results: events))
     let query = GraphQLWebSocketServer(executor: ReadyExecutor(results: [ExecutionResult(encodedJSON: Array(#"{"data":{"hello":"Hello world"}}"#.utf8))]))
+
+    // The same stream with logs (at the default level, info) and Prometheus metrics on: the cost of
+    // observing every message.
+    let observed = GraphQLWebSocketServer(
+        executor: ReadyExecutor(results: events),
+        observer: LoggingMetricsObserver(
+            logger: Logger(label: "benchmark"),
+            metricsFactory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
+        )
+    )
+    Benchmark("Subscription frames, graphql-transport-ws (1k per operation), logs and metrics on") { benchmark in
+        for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
+            blackHole(await drive(observed, speaking: .graphQLTransportWS, operations: 1))
+        }
+    }
 
     // Throughput of result frames through one connection: scaled iterations are frames.
     for subprotocol in [WebSocketSubprotocol.graphQLTransportWS, .graphQLWS] {
