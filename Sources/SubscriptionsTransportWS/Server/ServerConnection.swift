@@ -200,8 +200,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                             }
                         }
                     case .startOperation(let id, let run, let request):
-                        guard let operationContext = context ?? server.hooks.contextWithoutInit?() else { continue }
+                        // Reported before anything can fail, as the machine counts the operation live
+                        // from here on and will end it exactly once.
                         observe(.operationStarted(id, operationName: request.operationName))
+                        guard let operationContext = context ?? server.hooks.contextWithoutInit?() else { continue }
                         let signal = StopSignal()
                         stopSignals[run] = signal
                         outbound.beginRun(run)
