@@ -18,9 +18,12 @@ import SubscriptionsTransportWS
 /// configuration.maximumGracefulShutdownDuration = .seconds(10)
 /// try await ServiceGroup(configuration: configuration).run()
 /// ```
-public struct GraphQLWebSocketShutdown<Executor: GraphQLExecutor>: Service {
+public struct GraphQLWebSocketShutdown<Executor: GraphQLExecutor>: Service, CustomStringConvertible {
     /// The server whose connections are closed.
     public let server: GraphQLWebSocketServer<Executor>
+
+    /// The service's name in service-lifecycle logs, instead of the whole server's description.
+    public var description: String { "GraphQLWebSocketShutdown" }
 
     /// Creates the service.
     ///

@@ -50,7 +50,16 @@ extension RouterMethods where Context: WebSocketRequestContext {
     public func ws(_ path: RouterPath = "", graphQL endpoint: GraphQLWebSocketEndpoint) -> Self {
         ws(
             path,
-            shouldUpgrade: { request, _ in endpoint.shouldUpgrade(request.headers) },
+            shouldUpgrade: { request, context in
+                let decision = endpoint.shouldUpgrade(request.headers)
+                if case .dontUpgrade = decision {
+                    context.logger.debug(
+                        "GraphQL WebSocket upgrade refused: no served subprotocol offered",
+                        metadata: ["graphql_ws.offered": "\(request.headers[values: .secWebSocketProtocol])"]
+                    )
+                }
+                return decision
+            },
             onUpgrade: { inbound, outbound, context in
                 try await endpoint.serve(
                     requestHeaders: context.request.headers,
