@@ -120,6 +120,7 @@ let package = Package(
         .testTarget(
             name: "SubscriptionsTransportWSClientTests",
             dependencies: [
+                "TestSupport",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSClient",
                 "SubscriptionsTransportWSGraphQL",
@@ -151,11 +152,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SubscriptionsPubSubTests",
-            dependencies: ["SubscriptionsPubSub"]
+            dependencies: ["SubscriptionsPubSub", "TestSupport"]
         ),
         .testTarget(
             name: "SubscriptionsPubSubPostgresTests",
             dependencies: [
+                "TestSupport",
                 "SubscriptionsPubSub",
                 "SubscriptionsPubSubPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -188,6 +190,7 @@ let package = Package(
         .testTarget(
             name: "SubscriptionsTransportWSAdapterTests",
             dependencies: [
+                "TestSupport",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
                 "SubscriptionsTransportWSHummingbird",
@@ -204,6 +207,17 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Helpers shared by the test targets: a watchdog for waits and a Hummingbird application runner.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"
         ),
         .target(
             name: "SubscriptionsTransportWSObservability",

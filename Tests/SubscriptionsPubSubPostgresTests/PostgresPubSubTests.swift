@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import SubscriptionsPubSub
 import SubscriptionsPubSubPostgres
+import TestSupport
 import Testing
 
 /// Against a real server (see ``PostgresTestEnvironment``). Serialized: the restart test stops
@@ -186,7 +187,7 @@ struct PostgresPubSubTests {
                         )
                     }
                 }
-                let events = try await withTimeout(seconds: 120) { try await consumer.value }
+                let events = try await withTimeout(.seconds(120)) { try await consumer.value }
                 #expect(events.map(text) == messages)
                 #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
             }
@@ -211,7 +212,7 @@ struct PostgresPubSubTests {
                     Task { try await collect(subscription, count: messages.count) }
                 }
                 let (quarterPosted, signal) = AsyncStream.makeStream(of: Void.self)
-                try await withTimeout(seconds: 240) {
+                try await withTimeout(.seconds(240)) {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for (index, message) in messages.enumerated() {
@@ -232,7 +233,7 @@ struct PostgresPubSubTests {
                     }
                 }
                 for consumer in consumers {
-                    let events = try await withTimeout(seconds: 120) { try await consumer.value }
+                    let events = try await withTimeout(.seconds(120)) { try await consumer.value }
                     #expect(events.map(text) == messages)
                     #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
                 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSClient
 import SubscriptionsTransportWSTesting
+import TestSupport
 import Testing
 
 @testable import gqlws

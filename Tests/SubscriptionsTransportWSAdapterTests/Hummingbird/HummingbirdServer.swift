@@ -7,6 +7,7 @@ import NIOCore
 import ServiceLifecycle
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSHummingbird
+import TestSupport
 
 /// How a Hummingbird test application is built.
 enum HummingbirdSetup: Sendable {
@@ -15,9 +16,6 @@ enum HummingbirdSetup: Sendable {
     /// No router: `http1WebSocketUpgrade(configuration:shouldUpgrade:)` with `endpoint.upgrade(_:)`.
     case upgradeWithoutRouter
 }
-
-/// Thrown when a Hummingbird application has not stopped 30 seconds after its graceful shutdown.
-struct ServerDidNotStop: Error {}
 
 /// Runs a Hummingbird application serving `server` at `/graphql` on 127.0.0.1 with an ephemeral
 /// port, runs `body` with its URL, then stops the application.
@@ -47,46 +45,7 @@ func withHummingbirdServer<Value: Sendable>(
         }
     }
 
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: Router(),
-        server: serverBuilder,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in
-            if let port = channel.localAddress?.port { portContinuation.yield(port) }
-            portContinuation.finish()
-        },
-        logger: testLogger
-    )
-
-    let services = ServiceGroup(configuration: .init(services: [app], logger: testLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { portContinuation.finish() }
-            try await services.run()
-        }
-        var portIterator = ports.makeAsyncIterator()
-        guard let port = await portIterator.next() else {
-            try await group.waitForAll()
-            throw ServerDidNotStart()
-        }
-        let value: Value
-        do {
-            value = try await body(graphQLURL(port: port))
-        } catch {
-            await services.triggerGracefulShutdown()
-            throw error
-        }
-        // A server that does not stop is a failure too, but not a hung test run.
-        await services.triggerGracefulShutdown()
-        group.addTask {
-            try await Task.sleep(for: .seconds(30))
-            throw ServerDidNotStop()
-        }
-        try await group.next()
-        group.cancelAll()
-        return value
-    }
+    return try await withHummingbirdApplication(server: serverBuilder) { port in try await body(graphQLURL(port: port)) }
 }
 
 /// The Hummingbird endpoint for `server`, for the shared negotiation cases.

@@ -98,13 +98,3 @@ func makeGraphQLServer(
 func graphQLURL(port: Int) -> URL {
     URL(string: "ws://127.0.0.1:\(port)/graphql")!
 }
-
-/// Thrown when a test application came up without a bound port.
-struct ServerDidNotStart: Error {}
-
-/// The applications' and the client's logger: warnings only, so a passing run stays quiet.
-let testLogger: Logger = {
-    var logger = Logger(label: "SubscriptionsTransportWSAdapterTests")
-    logger.logLevel = .warning
-    return logger
-}()

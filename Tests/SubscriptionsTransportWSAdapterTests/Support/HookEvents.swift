@@ -1,4 +1,5 @@
 import SubscriptionsTransportWS
+import TestSupport
 
 /// Hooks that report operation ends, disconnects and closes on a stream, so a test can check what
 /// the connection told the application, and in which order.

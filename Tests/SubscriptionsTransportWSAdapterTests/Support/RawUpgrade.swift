@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 
 /// The head of the server's answer to a hand-written upgrade request.
 struct UpgradeResponse: Sendable {

@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import NIOCore
 import NIOWebSocket
 import SubscriptionsTransportWS
+import TestSupport
 import Testing
 
 /// The client side of one test WebSocket, inside `WebSocketClient.connect`'s handler.

@@ -1,6 +1,7 @@
 import Foundation
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSVapor
+import TestSupport
 import Vapor
 
 /// How a Vapor test application's route is made.

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import SubscriptionsTransportWS
+import TestSupport
 
 /// A WebSocket server on 127.0.0.1 that plays a script instead of a protocol, written on SwiftNIO so
 /// that a test controls every frame: misbehaving servers, silent servers, dropped connections, and
