@@ -17,68 +17,20 @@ struct WebSocketSession: Sendable {
     let closeTimeout: Duration
     let logger: Logger
 
-    private enum ChildEnd: Sendable {
-        case protocolEnded
-        case writerEnded(sentClose: Bool)
-        case readerEnded(failure: (any Error)?)
-        case closeTimeoutElapsed
-    }
-
     /// Runs until the connection has ended and the reader has stopped.
     ///
     /// - Throws: The error that ended the inbound stream, when the server had not closed the socket
     ///   itself: Hummingbird then closes with the code that error maps to (1009 for a message over
     ///   the size limit).
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let connection = self.connection
-        let inboundFailure = await withTaskGroup(of: ChildEnd.self, returning: (any Error)?.self) { group in
-            group.addTask {
-                await connection.run()
-                return .protocolEnded
-            }
-            group.addTask {
-                .writerEnded(sentClose: await write(to: outbound))
-            }
-            group.addTask {
-                .readerEnded(failure: await read(inbound))
-            }
-            var protocolRunning = true
-            var writerRunning = true
-            var readerRunning = true
-            var sentClose = false
-            var closeTimerStarted = false
-            var inboundFailure: (any Error)?
-            while let end = await group.next() {
-                switch end {
-                case .protocolEnded:
-                    protocolRunning = false
-                case .writerEnded(let closed):
-                    writerRunning = false
-                    sentClose = closed
-                case .readerEnded(let failure):
-                    readerRunning = false
-                    inboundFailure = failure
-                case .closeTimeoutElapsed:
-                    group.cancelAll()
-                }
-                guard !protocolRunning, !writerRunning else { continue }
-                if !readerRunning || !sentClose {
-                    // Nothing more will be read that matters; this also ends a pending close timer.
-                    group.cancelAll()
-                } else if !closeTimerStarted {
-                    // The reader ends when the client answers our close frame.
-                    closeTimerStarted = true
-                    let timeout = closeTimeout
-                    group.addTask {
-                        try? await Task.sleep(for: timeout)
-                        return .closeTimeoutElapsed
-                    }
-                }
-            }
-            // After our own close frame the socket's fate is decided; a later inbound error is noise.
-            return sentClose ? nil : inboundFailure
-        }
-        if let inboundFailure { throw inboundFailure }
+        let (sentClose, inboundFailure) = await runTransportSession(
+            connection: connection,
+            closeTimeout: closeTimeout,
+            write: { await write(to: outbound) },
+            read: { await read(inbound) }
+        )
+        // After our own close frame the socket's fate is decided; a later inbound error is noise.
+        if !sentClose, let inboundFailure { throw inboundFailure }
     }
 
     /// Feeds inbound messages to the connection until the client closes, the socket fails or the

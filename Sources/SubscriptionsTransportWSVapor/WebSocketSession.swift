@@ -17,61 +17,17 @@ struct WebSocketSession: Sendable {
     let closeTimeout: Duration
     let logger: Logger
 
-    private enum ChildEnd: Sendable {
-        case protocolEnded
-        case writerEnded(sentClose: Bool)
-        case readerEnded
-        case closeTimeoutElapsed
-    }
-
     /// Runs until the connection has ended and the reader has stopped.
     func run() async {
-        let connection = self.connection
-        let sentClose = await withTaskGroup(of: ChildEnd.self, returning: Bool.self) { group in
-            group.addTask {
-                await connection.run()
-                return .protocolEnded
-            }
-            group.addTask {
-                .writerEnded(sentClose: await write())
-            }
-            group.addTask {
+        let (sentClose, _) = await runTransportSession(
+            connection: connection,
+            closeTimeout: closeTimeout,
+            write: { await write() },
+            read: {
                 await read()
-                return .readerEnded
+                return nil
             }
-            var protocolRunning = true
-            var writerRunning = true
-            var readerRunning = true
-            var sentClose = false
-            var closeTimerStarted = false
-            while let end = await group.next() {
-                switch end {
-                case .protocolEnded:
-                    protocolRunning = false
-                case .writerEnded(let closed):
-                    writerRunning = false
-                    sentClose = closed
-                case .readerEnded:
-                    readerRunning = false
-                case .closeTimeoutElapsed:
-                    group.cancelAll()
-                }
-                guard !protocolRunning, !writerRunning else { continue }
-                if !readerRunning || !sentClose {
-                    // Nothing more will be read that matters; this also ends a pending close timer.
-                    group.cancelAll()
-                } else if !closeTimerStarted {
-                    // The reader ends when the client answers our close frame and the socket closes.
-                    closeTimerStarted = true
-                    let timeout = closeTimeout
-                    group.addTask {
-                        try? await Task.sleep(for: timeout)
-                        return .closeTimeoutElapsed
-                    }
-                }
-            }
-            return sentClose
-        }
+        )
         // A connection that ended without a close frame (its writer failed, or it was cancelled) must
         // not leave the socket open; as with a Hummingbird handler that returns, that is a normal close.
         if !sentClose, !webSocket.isClosed {
