@@ -44,6 +44,24 @@ async def post(socket, channel: str, text: str, operation: str) -> dict:
     return result["payload"]["data"]["post"]
 
 
+async def subscribe_until_live(subscriber, poster, channel: str) -> None:
+    """Subscribes `subscriber` to the chat `channel` and returns once the subscription is in place:
+    when a warm-up message posted through `poster` after it arrives (bounded)."""
+    query = "subscription ($c: String) { messages(channel: $c) { id channel text } }"
+    await subscriber.send(
+        json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query, "variables": {"c": channel}}})
+    )
+    for attempt in range(100):
+        await post(poster, channel, f"warm-up {attempt}", f"w{attempt}")
+        try:
+            message = json.loads(await asyncio.wait_for(subscriber.recv(), timeout=0.5))
+            assert message["type"] == "next"
+            return
+        except asyncio.TimeoutError:
+            continue
+    pytest.fail("the subscription never received a warm-up message")
+
+
 def test_messages_posted_on_one_server_reach_subscribers_of_the_other(postgres_url):
     async def scenario():
         first, first_url = await start_demo_server("--postgres", postgres_url)
@@ -52,24 +70,7 @@ def test_messages_posted_on_one_server_reach_subscribers_of_the_other(postgres_u
             channel = f"interop-{uuid.uuid4()}"
             subscriber = await open_socket(first_url)
             poster = await open_socket(second_url)
-            query = "subscription ($c: String) { messages(channel: $c) { id channel text } }"
-            await subscriber.send(
-                json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query, "variables": {"c": channel}}})
-            )
-
-            # The subscription is in place once a message posted after it arrives: post warm-ups
-            # until one does (bounded).
-            for attempt in range(100):
-                await post(poster, channel, f"warm-up {attempt}", f"w{attempt}")
-                try:
-                    message = json.loads(await asyncio.wait_for(subscriber.recv(), timeout=0.5))
-                    assert message["type"] == "next"
-                    break
-                except asyncio.TimeoutError:
-                    continue
-            else:
-                pytest.fail("the subscription never received a warm-up message")
-
+            await subscribe_until_live(subscriber, poster, channel)
             posted = [await post(poster, channel, f"message {index}", f"p{index}") for index in range(50)]
             received = []
             while len(received) < 50:
@@ -96,19 +97,7 @@ def test_chat_in_one_process_uses_the_in_memory_engine(server_url):
         channel = f"memory-{uuid.uuid4()}"
         subscriber = await open_socket(server_url)
         poster = await open_socket(server_url)
-        query = "subscription ($c: String) { messages(channel: $c) { id channel text } }"
-        await subscriber.send(
-            json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query, "variables": {"c": channel}}})
-        )
-        for attempt in range(100):
-            await post(poster, channel, f"warm-up {attempt}", f"w{attempt}")
-            try:
-                message = json.loads(await asyncio.wait_for(subscriber.recv(), timeout=0.5))
-                break
-            except asyncio.TimeoutError:
-                continue
-        else:
-            pytest.fail("the subscription never received a warm-up message")
+        await subscribe_until_live(subscriber, poster, channel)
         posted = await post(poster, channel, "hello", "p")
         while True:
             message = json.loads(await asyncio.wait_for(subscriber.recv(), timeout=30))
