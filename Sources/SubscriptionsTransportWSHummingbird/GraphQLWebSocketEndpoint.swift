@@ -28,15 +28,8 @@ import SubscriptionsTransportWS
 /// The endpoint keeps the choice of protocol in one place: the upgrade answers with the subprotocol
 /// ``negotiate(_:)`` picks, and the accepted socket becomes a connection speaking that subprotocol.
 public struct GraphQLWebSocketEndpoint: Sendable {
-    /// One subprotocol this endpoint serves, and how to make its connections.
-    struct ServedProtocol: Sendable {
-        let subprotocol: WebSocketSubprotocol
-        let maxMessageBytes: Int
-        let makeConnection: @Sendable () -> any WebSocketServerConnection
-    }
-
     /// The served protocols, most preferred first.
-    private let served: [ServedProtocol]
+    private let served: [ServedSubprotocol]
 
     /// How long, after the server sent its close frame, the client has to answer with its own before
     /// the socket is dropped.
@@ -52,14 +45,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   - server: The server that runs each connection.
     ///   - closeTimeout: How long the client has to answer the server's close frame.
     public init<Executor: GraphQLExecutor>(server: GraphQLWebSocketServer<Executor>, closeTimeout: Duration = .seconds(15)) {
-        self.served = server.subprotocols.map { subprotocol in
-            // Each protocol's own limit, so that a message over it closes with 1009 on either.
-            ServedProtocol(
-                subprotocol: subprotocol,
-                maxMessageBytes: server.maxInboundMessageBytes(for: subprotocol),
-                makeConnection: { server.makeConnection(speaking: subprotocol) }
-            )
-        }
+        self.served = server.servedSubprotocols
         self.closeTimeout = closeTimeout
     }
 

@@ -32,15 +32,8 @@ import WebSocketKit
 /// ``shutDown(code:reason:)`` closes every connection of the endpoint's server (for example when the
 /// application shuts down, with `app.lifecycle.use(endpoint)`) and waits for their sessions.
 public struct GraphQLWebSocketEndpoint: Sendable {
-    /// One subprotocol this endpoint serves, and how to make its connections.
-    struct ServedProtocol: Sendable {
-        let subprotocol: WebSocketSubprotocol
-        let maxMessageBytes: Int
-        let makeConnection: @Sendable () -> any WebSocketServerConnection
-    }
-
     /// The served protocols, most preferred first.
-    private let served: [ServedProtocol]
+    private let served: [ServedSubprotocol]
     /// Shared by copies, so that a shutdown through any copy waits for the sessions of all of them.
     private let sessions = SessionRegistry()
     private let closeAllConnections: @Sendable (_ code: UInt16, _ reason: String) async -> Void
@@ -83,14 +76,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         pingInterval: Duration? = .seconds(30),
         inboundBufferBytes: Int = 4 << 20
     ) {
-        self.served = server.subprotocols.map { subprotocol in
-            ServedProtocol(
-                subprotocol: subprotocol,
-                // Each protocol's own limit, so that a message over it closes with 1009 on either.
-                maxMessageBytes: server.maxInboundMessageBytes(for: subprotocol),
-                makeConnection: { server.makeConnection(speaking: subprotocol) }
-            )
-        }
+        self.served = server.servedSubprotocols
         self.closeAllConnections = { code, reason in await server.closeAllConnections(code: code, reason: reason) }
         self.closeTimeout = closeTimeout
         self.pingInterval = pingInterval
