@@ -13,6 +13,14 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
         var finished = false
         var consumer: CheckedContinuation<Event?, Never>?
         var blockedProducers: [CheckedContinuation<Void, Never>] = []
+        /// A host that stopped reading until frames are handled.
+        var roomWaiter: (@Sendable () -> Void)?
+
+        /// The producers to release now that a frame was taken.
+        mutating func takeBlockedProducers() -> (tasks: [CheckedContinuation<Void, Never>], host: (@Sendable () -> Void)?) {
+            defer { blockedProducers = [] }
+            return (blockedProducers, roomWaiter.take())
+        }
     }
 
     private let state = Mutex(State())
@@ -57,14 +65,35 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
         }
     }
 
+    /// Posts an inbound frame without waiting.
+    ///
+    /// The frame is always taken. When too many frames are pending, `onRoom` is kept and called once
+    /// the connection has handled one, and the host should read no more until then.
+    ///
+    /// - Returns: `true` if the host may go on reading.
+    func postFrame(_ event: Event, onRoom: @escaping @Sendable () -> Void) -> Bool {
+        let (mayContinue, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Event?, Never>?) in
+            if state.finished { return (true, nil) }
+            if let consumer = state.consumer.take() { return (true, consumer) }
+            state.events.append(event)
+            state.pendingFrames += 1
+            guard state.pendingFrames >= maxPendingFrames else { return (true, nil) }
+            state.roomWaiter = onRoom
+            return (false, nil)
+        }
+        consumer?.resume(returning: event)
+        return mayContinue
+    }
+
     /// The next event, or `nil` after ``finish()``.
     ///
     /// - Parameter isFrame: Tells whether an event was posted with ``postFrame(_:)``.
     func next(isFrame: (Event) -> Bool) async -> Event? {
         while true {
-            let (dequeued, released) = state.withLock { state -> (Event??, [CheckedContinuation<Void, Never>]) in
+            let (dequeued, released) = state.withLock {
+                state -> (Event??, (tasks: [CheckedContinuation<Void, Never>], host: (@Sendable () -> Void)?)) in
                 guard state.head < state.events.count else {
-                    return (state.finished ? .some(nil) : nil, [])
+                    return (state.finished ? .some(nil) : nil, ([], nil))
                 }
                 let event = state.events[state.head]
                 state.head += 1
@@ -72,12 +101,12 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
                     state.events.removeAll(keepingCapacity: true)
                     state.head = 0
                 }
-                guard isFrame(event) else { return (.some(event), []) }
+                guard isFrame(event) else { return (.some(event), ([], nil)) }
                 state.pendingFrames -= 1
-                defer { state.blockedProducers = [] }
-                return (.some(event), state.blockedProducers)
+                return (.some(event), state.takeBlockedProducers())
             }
-            for continuation in released { continuation.resume() }
+            for continuation in released.tasks { continuation.resume() }
+            released.host?()
             if let dequeued { return dequeued }
             // Resumed with an event handed over directly, or with nil to look again.
             let handed = await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
@@ -98,11 +127,10 @@ final class ConnectionEventQueue<Event: Sendable>: Sendable {
             state.finished = true
             state.events = []
             state.head = 0
-            let released = state.blockedProducers
-            state.blockedProducers = []
-            return (state.consumer.take(), released)
+            return (state.consumer.take(), state.takeBlockedProducers())
         }
         consumer?.resume(returning: nil)
-        for continuation in released { continuation.resume() }
+        for continuation in released.tasks { continuation.resume() }
+        released.host?()
     }
 }

@@ -2,20 +2,35 @@ import Synchronization
 
 /// The outbound path of one connection: frames wait here until the transport takes them.
 ///
-/// A transport calls ``nextBatch()`` in a loop, writes every message of the batch and flushes once,
-/// so a fast producer costs one wake-up per batch rather than one per frame. Operation output pauses
-/// while more than the configured number of bytes are waiting (back-pressure); control frames never
-/// wait. Output of an operation that was stopped is dropped atomically with its stop, so no frame of
-/// a run can follow its terminal frame. After a close nothing more is accepted.
+/// A transport either calls ``nextBatch()`` in a loop (a task per connection), or takes what is ready
+/// with ``takeReady(orNotify:)`` from wherever it writes (an event loop), and is called back when more
+/// is ready. Either way it writes every message it took and flushes once, so a fast producer costs one
+/// wake-up per batch rather than one per frame. Operation output pauses while more than the configured
+/// number of bytes are waiting (back-pressure); control frames never wait. Output of an operation that
+/// was stopped is dropped atomically with its stop, so no frame of a run can follow its terminal frame.
+/// After a close nothing more is accepted.
 public final class OutboundQueue: Sendable {
     private typealias Consumer = CheckedContinuation<[OutboundMessage]?, Never>
 
-    /// A batch handed straight to a consumer that was waiting on an empty queue.
-    private struct Handoff {
-        let consumer: Consumer
-        let batch: [OutboundMessage]
+    /// Who waits for the next message.
+    private enum Waiter {
+        /// A task in ``nextBatch()``; it is handed the batch directly.
+        case task(Consumer)
+        /// A transport that takes the messages itself once told.
+        case callback(@Sendable () -> Void)
+    }
 
-        func resume() { consumer.resume(returning: batch) }
+    /// Wakes the waiter that was registered on an empty queue.
+    private enum Wakeup {
+        case handoff(Consumer, [OutboundMessage]?)
+        case notify(@Sendable () -> Void)
+
+        func fire() {
+            switch self {
+            case .handoff(let consumer, let batch): consumer.resume(returning: batch)
+            case .notify(let callback): callback()
+            }
+        }
     }
 
     private struct State {
@@ -24,18 +39,42 @@ public final class OutboundQueue: Sendable {
         /// No more messages are accepted.
         var closed = false
         var liveRuns: Set<UInt64> = []
-        var consumer: Consumer?
+        var waiter: Waiter?
         var producers: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextProducer: UInt64 = 0
 
-        mutating func enqueue(_ message: OutboundMessage) -> Handoff? {
-            if let consumer {
-                self.consumer = nil
-                return Handoff(consumer: consumer, batch: [message])
+        mutating func enqueue(_ message: OutboundMessage) -> Wakeup? {
+            switch waiter.take() {
+            case .task(let consumer):
+                return .handoff(consumer, [message])
+            case .callback(let callback):
+                append(message)
+                return .notify(callback)
+            case nil:
+                append(message)
+                return nil
             }
+        }
+
+        private mutating func append(_ message: OutboundMessage) {
             messages.append(message)
             if case .text(let bytes) = message { bufferedBytes += bytes.count }
-            return nil
+        }
+
+        /// Wakes whoever waits once the queue ended.
+        mutating func endWaiter() -> Wakeup? {
+            switch waiter.take() {
+            case .task(let consumer): .handoff(consumer, nil)
+            case .callback(let callback): .notify(callback)
+            case nil: nil
+            }
+        }
+
+        mutating func takeMessages() -> [OutboundMessage] {
+            let batch = messages
+            messages = []
+            bufferedBytes = 0
+            return batch
         }
 
         mutating func releaseProducers() -> [CheckedContinuation<Void, Never>] {
@@ -70,21 +109,67 @@ public final class OutboundQueue: Sendable {
             await withCheckedContinuation { (continuation: Consumer) in
                 let (ready, released) = state.withLock { state -> ([OutboundMessage]??, [CheckedContinuation<Void, Never>]) in
                     if !state.messages.isEmpty {
-                        let batch = state.messages
-                        state.messages = []
-                        state.bufferedBytes = 0
-                        return (.some(batch), state.releaseProducers())
+                        return (.some(state.takeMessages()), state.releaseProducers())
                     }
                     if state.closed || Task.isCancelled { return (.some(nil), []) }
-                    state.consumer = continuation
+                    state.waiter = .task(continuation)
                     return (.none, [])
                 }
                 for continuation in released { continuation.resume() }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
-            state.withLock { $0.consumer.take() }?.resume(returning: nil)
+            let waiter = state.withLock { state -> Consumer? in
+                guard case .task(let consumer) = state.waiter else { return nil }
+                state.waiter = nil
+                return consumer
+            }
+            waiter?.resume(returning: nil)
         }
+    }
+
+    /// Takes every message that is ready, without waiting; when none is, `notify` is called once as
+    /// soon as one is (or the output ends), from whichever thread queues it.
+    ///
+    /// This is the interface for transports that write from an event loop: take what is ready, write
+    /// it all, flush once, and take again when called back. A transport that cannot write for now
+    /// (its socket is full) stops taking; operations then pause once the queue is over its budget.
+    ///
+    /// - Parameter notify: Called once when messages become ready after this call found none. It must
+    ///   not call back into the queue synchronously; schedule the next take instead.
+    /// - Returns: The ready messages in order (empty when none is ready and `notify` was registered),
+    ///   or `nil` once the connection's last message was taken or the transport is gone.
+    public func takeReady(orNotify notify: @escaping @Sendable () -> Void) -> [OutboundMessage]? {
+        let (batch, released) = state.withLock { state -> ([OutboundMessage]?, [CheckedContinuation<Void, Never>]) in
+            if !state.messages.isEmpty {
+                return (state.takeMessages(), state.releaseProducers())
+            }
+            if state.closed { return (nil, []) }
+            state.waiter = .callback(notify)
+            return ([], [])
+        }
+        for continuation in released { continuation.resume() }
+        if let onBatch, let batch, !batch.isEmpty { onBatch(batch) }
+        return batch
+    }
+
+    /// Takes every message that is ready, without waiting and without asking to be called back.
+    ///
+    /// For a transport that already knows it will come back (it drains on a timer while output
+    /// streams).
+    ///
+    /// - Returns: The ready messages in order, possibly none, or `nil` once the connection's last
+    ///   message was taken or the transport is gone.
+    public func takeReady() -> [OutboundMessage]? {
+        let (batch, released) = state.withLock { state -> ([OutboundMessage]?, [CheckedContinuation<Void, Never>]) in
+            if !state.messages.isEmpty {
+                return (state.takeMessages(), state.releaseProducers())
+            }
+            return (state.closed ? nil : [], [])
+        }
+        for continuation in released { continuation.resume() }
+        if let onBatch, let batch, !batch.isEmpty { onBatch(batch) }
+        return batch
     }
 
     /// Queues a control frame (not part of an operation's output).
@@ -92,36 +177,36 @@ public final class OutboundQueue: Sendable {
     /// - Returns: `false` if the connection no longer sends.
     @discardableResult
     func send(_ frame: [UInt8]) -> Bool {
-        let (accepted, handoff) = state.withLock { state -> (Bool, Handoff?) in
+        let (accepted, wakeup) = state.withLock { state -> (Bool, Wakeup?) in
             guard !state.closed else { return (false, nil) }
             return (true, state.enqueue(.text(frame)))
         }
-        handoff?.resume()
+        wakeup?.fire()
         return accepted
     }
 
     /// Queues a close frame; nothing is accepted after it.
     func close(code: UInt16, reason: String) {
-        let (handoff, released) = state.withLock { state -> (Handoff?, [CheckedContinuation<Void, Never>]) in
+        let (wakeup, released) = state.withLock { state -> (Wakeup?, [CheckedContinuation<Void, Never>]) in
             guard !state.closed else { return (nil, []) }
             state.closed = true
             state.liveRuns = []
             return (state.enqueue(.close(code: code, reason: reason)), state.releaseProducers())
         }
-        handoff?.resume()
+        wakeup?.fire()
         for continuation in released { continuation.resume() }
     }
 
     /// The transport is gone: drop what waits and accept nothing more.
     func abandon() {
-        let (consumer, released) = state.withLock { state in
+        let (wakeup, released) = state.withLock { state in
             state.closed = true
             state.messages = []
             state.bufferedBytes = 0
             state.liveRuns = []
-            return (state.consumer.take(), state.releaseProducers())
+            return (state.endWaiter(), state.releaseProducers())
         }
-        consumer?.resume(returning: nil)
+        wakeup?.fire()
         for continuation in released { continuation.resume() }
     }
 
@@ -135,14 +220,14 @@ public final class OutboundQueue: Sendable {
     /// Queues one frame of a run's output, waiting while the buffer is over budget.
     ///
     /// - Returns: `false` if the run was stopped or the connection closed; the frame was dropped.
-    func send(_ frame: [UInt8], run: UInt64) async -> Bool {
+    nonisolated(nonsending) func send(_ frame: [UInt8], run: UInt64) async -> Bool {
         while true {
-            let (outcome, handoff) = state.withLock { state -> (Bool?, Handoff?) in
+            let (outcome, wakeup) = state.withLock { state -> (Bool?, Wakeup?) in
                 guard state.liveRuns.contains(run) else { return (false, nil) }
                 if state.bufferedBytes > budget { return (nil, nil) }
                 return (true, state.enqueue(.text(frame)))
             }
-            handoff?.resume()
+            wakeup?.fire()
             guard let outcome else {
                 if Task.isCancelled { return false }
                 await waitForRoom()
@@ -176,11 +261,11 @@ public final class OutboundQueue: Sendable {
     /// - Returns: `true` if the run was live, so this call decided its end.
     @discardableResult
     func endRun(_ run: UInt64, sending frame: [UInt8]?) -> Bool {
-        let (wasLive, handoff) = state.withLock { state -> (Bool, Handoff?) in
+        let (wasLive, wakeup) = state.withLock { state -> (Bool, Wakeup?) in
             guard state.liveRuns.remove(run) != nil else { return (false, nil) }
             return (true, frame.flatMap { state.enqueue(.text($0)) })
         }
-        handoff?.resume()
+        wakeup?.fire()
         return wasLive
     }
 }

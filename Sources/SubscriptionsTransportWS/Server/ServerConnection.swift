@@ -114,6 +114,19 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         await events.postFrame(.frame(frame))
     }
 
+    /// Hands the connection one inbound frame without waiting, for hosts that read on an event loop.
+    ///
+    /// - Parameters:
+    ///   - frame: The frame; it is always taken.
+    ///   - resumeReading: Called once, from the connection's task, when the host may read again after
+    ///     this call returned `false`.
+    /// - Returns: `true` if the host may go on reading; `false` when many frames are already pending,
+    ///   so the host should stop reading from the socket (pushing back on a flooding client) until
+    ///   `resumeReading` is called.
+    public func receive(_ frame: InboundFrame, resumeReading: @escaping @Sendable () -> Void) -> Bool {
+        events.postFrame(.frame(frame), onRoom: resumeReading)
+    }
+
     /// Tells the connection that the socket is gone: operations are cancelled and nothing more is sent.
     ///
     /// - Parameters:

@@ -8,6 +8,9 @@ public protocol WebSocketServerConnection: Sendable {
     var outbound: OutboundQueue { get }
     /// Hands the connection one inbound frame, in arrival order.
     func receive(_ frame: InboundFrame) async
+    /// Hands the connection one inbound frame without waiting; returns `false` when the host should
+    /// stop reading until `resumeReading` is called (back-pressure on a flooding client).
+    func receive(_ frame: InboundFrame, resumeReading: @escaping @Sendable () -> Void) -> Bool
     /// Tells the connection that the socket is gone, with the peer's close code and reason if any;
     /// nothing more is sent.
     func transportClosed(code: UInt16?, reason: String)
