@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SubscriptionsTransportWS", targets: ["SubscriptionsTransportWS"]),
         .library(name: "SubscriptionsTransportWSTesting", targets: ["SubscriptionsTransportWSTesting"]),
         .library(name: "SubscriptionsTransportWSGraphQL", targets: ["SubscriptionsTransportWSGraphQL"]),
+        .library(name: "SubscriptionsTransportWSNIO", targets: ["SubscriptionsTransportWSNIO"]),
         .library(name: "SubscriptionsTransportWSHummingbird", targets: ["SubscriptionsTransportWSHummingbird"]),
         .executable(name: "subscriptions-server", targets: ["subscriptions-server"]),
         .library(name: "SubscriptionsTransportWSClient", targets: ["SubscriptionsTransportWSClient"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
@@ -47,12 +49,24 @@ let package = Package(
             dependencies: [
                 "SubscriptionsTransportWS",
                 .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSNIO",
+            dependencies: [
+                "SubscriptionsTransportWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         .target(
             name: "SubscriptionsTransportWSHummingbird",
             dependencies: [
                 "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,6 +74,10 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ]
         ),
         .executableTarget(
@@ -194,6 +212,7 @@ let package = Package(
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
                 "SubscriptionsTransportWSHummingbird",
+                "SubscriptionsTransportWSNIO",
                 "SubscriptionsTransportWSVapor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -204,6 +223,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -11,8 +11,8 @@ struct ConnectionLifecycleTests {
         switch adapter {
         // hummingbird-websocket answers a client's close frame itself and does not show its code.
         case .hummingbird: "close without code"
-        // websocket-kit shows the client's close code (not its reason).
-        case .vapor: "close 1000"
+        // websocket-kit shows the client's close code (not its reason); so does the NIO channel.
+        case .vapor, .hummingbirdNIO: "close 1000"
         }
     }
 

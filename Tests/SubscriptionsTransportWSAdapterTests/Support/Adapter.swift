@@ -6,8 +6,15 @@ import SubscriptionsTransportWSGraphQL
 /// A server framework the package adapts: the shared end-to-end suites take one as their argument,
 /// so every case is written once and runs over a real socket against each framework.
 enum Adapter: CaseIterable, Sendable {
+    /// Hummingbird's router with hummingbird-websocket (`router.ws(_:graphQL:)`).
     case hummingbird
+    /// Hummingbird with the SwiftNIO channel (`HTTPServerBuilder.http1GraphQLWebSocket`), which the
+    /// demo server uses.
+    case hummingbirdNIO
     case vapor
+
+    /// Whether close frames carry their reason (websocket-kit's `close(code:)` cannot send one).
+    var sendsCloseReasons: Bool { self != .vapor }
 
     /// Runs a server of this adapter for the example schema at `/graphql` on 127.0.0.1 with an
     /// ephemeral port, runs `body` with its URL, then stops the server.
@@ -34,6 +41,7 @@ enum Adapter: CaseIterable, Sendable {
         )
         switch self {
         case .hummingbird: return try await withHummingbirdServer(server, body)
+        case .hummingbirdNIO: return try await withHummingbirdNIOServer(server, body)
         case .vapor: return try await withVaporServer(server, body)
         }
     }
@@ -45,6 +53,7 @@ enum Adapter: CaseIterable, Sendable {
         let server = try makeGraphQLServer(subprotocols: subprotocols)
         switch self {
         case .hummingbird: return hummingbirdEndpoint(server)
+        case .hummingbirdNIO: return nioEndpoint(server)
         case .vapor: return vaporEndpoint(server)
         }
     }

@@ -1,0 +1,235 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import SubscriptionsTransportWS
+
+/// GraphQL over WebSocket on SwiftNIO channels, without a web framework: the HTTP/1 upgrade of a
+/// GraphQL path, and each upgraded socket served by a connection of the server.
+///
+/// This is the package's fastest transport. Each socket is a NIO channel handler on its event loop:
+/// every frame that is ready is encoded into one buffer and written with one flush, and the
+/// connection's tasks run on the channel's event loop, so a result goes from the executor to the
+/// socket without a thread switch.
+///
+/// Configure each accepted connection with ``configureHTTP1Pipeline(on:decoderLimits:notUpgraded:)``,
+/// then, in the task that serves it, run the upgraded socket:
+///
+/// ```swift
+/// let endpoint = GraphQLWebSocketNIOEndpoint(server: server)
+/// let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+///     .bind(host: "127.0.0.1", port: 8080) { channel in
+///         channel.eventLoop.makeCompletedFuture {
+///             try endpoint.configureHTTP1Pipeline(on: channel) { channel, _ in
+///                 GraphQLWebSocketNIOEndpoint.respond(.notFound, on: channel)
+///             }
+///         }
+///     }
+/// try await withThrowingDiscardingTaskGroup { group in
+///     try await listener.executeThenClose { connections in
+///         for try await upgrade in connections {
+///             group.addTask {
+///                 if case .webSocket(let socket) = try? await upgrade.get() { await socket.run() }
+///             }
+///         }
+///     }
+/// }
+/// ```
+///
+/// Hummingbird applications get the same transport, next to their routes, from
+/// `HTTPServerBuilder.http1GraphQLWebSocket` in `SubscriptionsTransportWSHummingbird`.
+public struct GraphQLWebSocketNIOEndpoint: Sendable {
+    /// Why an upgrade request to the endpoint's path was refused.
+    public enum Refusal: Sendable, Hashable {
+        /// The client offered no served subprotocol (answer `400 Bad Request`).
+        case noAcceptableSubprotocol
+    }
+
+    /// The served protocols, most preferred first.
+    private let served: [ServedSubprotocol]
+
+    /// The path of the GraphQL endpoint; upgrades to other paths are not taken.
+    public var path: String
+
+    /// WebSocket-level settings: pings and the close timeout.
+    public var configuration: GraphQLWebSocketChannelConfiguration
+
+    /// Creates an endpoint that serves every subprotocol of `server`, preferring them in the server's
+    /// order.
+    ///
+    /// - Parameters:
+    ///   - server: The server that runs each connection.
+    ///   - path: The endpoint's path. By default `/graphql`.
+    ///   - configuration: WebSocket-level settings.
+    public init<Executor: GraphQLExecutor>(
+        server: GraphQLWebSocketServer<Executor>,
+        path: String = "/graphql",
+        configuration: GraphQLWebSocketChannelConfiguration = GraphQLWebSocketChannelConfiguration()
+    ) {
+        self.served = server.servedSubprotocols
+        self.path = path
+        self.configuration = configuration
+    }
+
+    /// The subprotocols this endpoint serves, most preferred first.
+    public var subprotocols: [WebSocketSubprotocol] { served.map(\.subprotocol) }
+
+    /// The largest inbound message any served protocol accepts, in bytes.
+    public var maxMessageBytes: Int { served.map(\.maxMessageBytes).max() ?? 0 }
+
+    /// Picks the subprotocol to answer an upgrade request with: every `Sec-WebSocket-Protocol` value
+    /// is split at commas and trimmed, only exact matches count, and the server's preference wins.
+    ///
+    /// - Parameter headers: The upgrade request's headers.
+    /// - Returns: The chosen subprotocol, or `nil` when the client offered none that is served.
+    public func negotiate(_ headers: HTTPHeaders) -> WebSocketSubprotocol? {
+        WebSocketSubprotocol.negotiate(offers: headers["Sec-WebSocket-Protocol"], supported: subprotocols)
+    }
+
+    /// Configures a newly accepted connection for HTTP/1 with the GraphQL WebSocket upgrade.
+    ///
+    /// The first request decides: an upgrade to ``path`` offering a served subprotocol becomes a
+    /// GraphQL WebSocket; anything else is handed, as HTTP/1, to `notUpgraded`, with the reason when
+    /// it was an upgrade to ``path`` that had to be refused. Call it on the channel's event loop, as
+    /// a child channel initializer is.
+    ///
+    /// - Parameters:
+    ///   - channel: The accepted connection.
+    ///   - decoderLimits: Limits of the HTTP/1 request decoder.
+    ///   - notUpgraded: Configures the channel for HTTP when it is not upgraded. The pipeline then
+    ///     holds NIO's HTTP/1 server codec (`HTTPServerRequestPart` in, `HTTPServerResponsePart` out)
+    ///     without pipelining assistance or error handling.
+    /// - Returns: What the connection became, once the first request is decided.
+    /// - Throws: When the pipeline cannot be configured.
+    public func configureHTTP1Pipeline<NotUpgraded: Sendable>(
+        on channel: any Channel,
+        decoderLimits: NIOHTTPDecoderLimitConfiguration = NIOHTTPDecoderLimitConfiguration(),
+        notUpgraded: @escaping @Sendable (_ channel: any Channel, _ refusal: Refusal?) -> EventLoopFuture<NotUpgraded>
+    ) throws -> EventLoopFuture<GraphQLWebSocketUpgradeResult<NotUpgraded>> {
+        let refusal = NIOLoopBoundBox<Refusal?>(nil, eventLoop: channel.eventLoop)
+        let upgrader = Upgrader<GraphQLWebSocketUpgradeResult<NotUpgraded>>(endpoint: self, refusal: refusal) { .webSocket($0) }
+        var pipeline = NIOUpgradableHTTPServerPipelineConfiguration(
+            upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    notUpgraded(channel, refusal.value).map { .notUpgraded($0) }
+                }
+            )
+        )
+        pipeline.enablePipelining = false
+        pipeline.enableErrorHandling = false
+        pipeline.decoderConfiguration = decoderLimits
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+    }
+
+    /// The decision about one upgrade request.
+    fileprivate enum Decision {
+        case notForUs
+        case refuse(Refusal)
+        case accept(ServedSubprotocol)
+    }
+
+    fileprivate func decide(_ head: HTTPRequestHead) -> Decision {
+        guard head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == path[...] else {
+            return .notForUs
+        }
+        guard let subprotocol = negotiate(head.headers), let served = served.first(where: { $0.subprotocol == subprotocol })
+        else { return .refuse(.noAcceptableSubprotocol) }
+        return .accept(served)
+    }
+
+    /// Answers every request on an HTTP/1 channel with an empty response of `status` and closes it:
+    /// the simplest `notUpgraded` handler for a server that serves nothing else.
+    ///
+    /// - Parameters:
+    ///   - status: The response status.
+    ///   - channel: The channel as ``configureHTTP1Pipeline(on:decoderLimits:notUpgraded:)`` hands it.
+    /// - Returns: A future that succeeds once the responder is in place.
+    public static func respond(_ status: HTTPResponseStatus, on channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(StatusResponder(status: status))
+        }
+    }
+}
+
+/// What a connection configured by ``GraphQLWebSocketNIOEndpoint`` became.
+public enum GraphQLWebSocketUpgradeResult<NotUpgraded: Sendable>: Sendable {
+    /// The first request was a GraphQL WebSocket upgrade: run the socket.
+    case webSocket(GraphQLWebSocketChannel)
+    /// The connection stayed HTTP/1, configured by the `notUpgraded` handler.
+    case notUpgraded(NotUpgraded)
+}
+
+/// Takes a WebSocket upgrade to the endpoint's path, answering with the negotiated subprotocol, and
+/// puts NIO's frame decoder and the GraphQL handler in the pipeline. NIO's own WebSocket upgrader is
+/// not used because it also installs a frame encoder, which would force one buffer per frame.
+private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgrader {
+    let endpoint: GraphQLWebSocketNIOEndpoint
+    /// Where a refused upgrade leaves its reason for the not-upgraded path.
+    let refusal: NIOLoopBoundBox<GraphQLWebSocketNIOEndpoint.Refusal?>
+    let makeResult: @Sendable (GraphQLWebSocketChannel) -> UpgradeResult
+
+    var supportedProtocol: String { "websocket" }
+    var requiredUpgradeHeaders: [String] { [] }
+
+    func buildUpgradeResponse(
+        channel: any Channel,
+        upgradeRequest: HTTPRequestHead,
+        initialResponseHeaders: HTTPHeaders
+    ) -> EventLoopFuture<HTTPHeaders> {
+        channel.eventLoop.makeCompletedFuture {
+            let keys = upgradeRequest.headers["Sec-WebSocket-Key"]
+            guard keys.count == 1, upgradeRequest.headers["Sec-WebSocket-Version"] == ["13"] else {
+                throw NIOWebSocketUpgradeError.invalidUpgradeHeader
+            }
+            switch endpoint.decide(upgradeRequest) {
+            case .notForUs:
+                throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+            case .refuse(let reason):
+                refusal.value = reason
+                throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+            case .accept(let served):
+                var headers = initialResponseHeaders
+                headers.replaceOrAdd(name: "Upgrade", value: "websocket")
+                headers.replaceOrAdd(name: "Connection", value: "upgrade")
+                headers.add(name: "Sec-WebSocket-Accept", value: webSocketAccept(key: keys[0]))
+                headers.add(name: "Sec-WebSocket-Protocol", value: served.subprotocol.name)
+                return headers
+            }
+        }
+    }
+
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
+        channel.eventLoop.makeCompletedFuture {
+            guard case .accept(let served) = endpoint.decide(upgradeRequest) else {
+                // Negotiation is deterministic: the request accepted above is accepted again.
+                throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+            }
+            return makeResult(try GraphQLWebSocketChannel(channel, served: served, configuration: endpoint.configuration))
+        }
+    }
+}
+
+/// Answers each HTTP request with an empty response and closes the connection.
+private final class StatusResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let status: HTTPResponseStatus
+
+    init(status: HTTPResponseStatus) {
+        self.status = status
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        let head = HTTPResponseHead(
+            version: .http1_1,
+            status: status,
+            headers: HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [context = context.loopBound] _ in
+            context.value.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import SubscriptionsTransportWS
+import SubscriptionsTransportWSGraphQL
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import SubscriptionsTransportWSNIO
+
+/// What only the SwiftNIO channel has: the bare NIO server, its own handshake and frame encoding,
+/// the batched writer's order and its back-pressure on a client that stops reading.
+@Suite("SwiftNIO channel")
+struct NIOChannelTests {
+    @Test func handshakeAcceptValueIsRFC6455s() {
+        // The example of RFC 6455 §1.3.
+        #expect(webSocketAccept(key: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        #expect(base64(Array("f".utf8)) == "Zg==")
+        #expect(base64(Array("fo".utf8)) == "Zm8=")
+        #expect(base64(Array("foo".utf8)) == "Zm9v")
+        let digest = sha1(Array("abc".utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        #expect(digest == "a9993e364706816aba3e25717850c26c9cd0d89d")
+    }
+
+    @Test func closeReasonIsCutToFitACloseFrame() {
+        #expect(closeReason(fitting: "Unauthorized") == "Unauthorized")
+        #expect(closeReason(fitting: String(repeating: "a", count: 200)) == String(repeating: "a", count: 123)[...])
+        // "é" is two UTF-8 bytes: 61 of them are 122 bytes, and the 62nd would cross 123.
+        #expect(closeReason(fitting: String(repeating: "é", count: 100)) == String(repeating: "é", count: 61)[...])
+    }
+
+    @Test func bareNIOServerServesBothProtocolsAndRefusesOtherRequests() async throws {
+        try await withBareNIOServer(try makeGraphQLServer()) { url in
+            _ = try await connect(to: url) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "start", "id": "1", "payload": ["query": "{ hello(name: \"nio\") }"]])
+                #expect(try await socket.next() == ["type": "data", "id": "1", "payload": ["data": ["hello": "Hello nio"]]])
+                #expect(try await socket.next() == ["type": "complete", "id": "1"])
+            }
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "a", "payload": ["query": "subscription { counter(n: 2) }"]])
+                #expect(try await socket.next() == ["type": "next", "id": "a", "payload": ["data": ["counter": 0]]])
+                #expect(try await socket.next() == ["type": "next", "id": "a", "payload": ["data": ["counter": 1]]])
+                #expect(try await socket.next() == ["type": "complete", "id": "a"])
+            }
+            #expect(try await upgradeResponse(url: url, offers: ["chat"])?.status == 400)
+            var other = URLComponents(url: url, resolvingAgainstBaseURL: false)!
+            other.path = "/elsewhere"
+            #expect(try await upgradeResponse(url: other.url!, offers: ["graphql-ws"])?.status == 404)
+        }
+    }
+
+    @Test func batchedFramesArriveInOrderAndNothingFollowsComplete() async throws {
+        let count = 20_000
+        try await withHummingbirdNIOServer(try makeGraphQLServer()) { url in
+            for offer in [graphQLWSOffer, graphQLTransportWSOffer] {
+                _ = try await connect(to: url, headers: offer) { socket in
+                    #expect(try await socket.initialize() == ["type": "connection_ack"])
+                    let start: JSONValue = offer == graphQLWSOffer ? "start" : "subscribe"
+                    let query = JSONValue.string("subscription { counter(n: \(count)) }")
+                    try await socket.send(["type": start, "id": "1", "payload": ["query": query]])
+                    var expected = 0
+                    while let message = try await socket.next() {
+                        if message.objectValue?["type"] == "complete" { break }
+                        #expect(message.objectValue?["payload"] == ["data": ["counter": .integer(expected)]])
+                        expected += 1
+                    }
+                    #expect(expected == count)
+                    // A ping after the complete is answered first: nothing of the operation followed it.
+                    if offer == graphQLTransportWSOffer {
+                        try await socket.send(["type": "ping"])
+                        #expect(try await socket.next() == ["type": "pong"])
+                    } else {
+                        try await socket.send(["type": "probe"])
+                        #expect(try await socket.next() == ["type": "error", "payload": ["message": "Invalid message type!"]])
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func clientThatStopsReadingStallsTheServersOutputInsteadOfGrowingIt() async throws {
+        let sent = SentBytes()
+        let server = GraphQLWebSocketServer(
+            executor: try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make()),
+            observer: sent
+        )
+        try await withHummingbirdNIOServer(server) { url in
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "1", "payload": ["query": "subscription { counter(n: 100000000) }"]])
+                #expect(try await socket.next() == ["type": "next", "id": "1", "payload": ["data": ["counter": 0]]])
+                // The client reads nothing more: its buffers, the kernel's and the server's fill up,
+                // and then the server stops producing. Wait until what the server wrote stops growing.
+                let stalledAt = try await withTimeout(.seconds(60)) {
+                    var previous = -1
+                    while true {
+                        try await Task.sleep(for: .milliseconds(500))
+                        let now = sent.bytes
+                        if now == previous { return now }
+                        previous = now
+                    }
+                }
+                // Socket buffers on loopback hold a few MiB; the connection's own budget is 1 MiB.
+                #expect(stalledAt < 64 << 20)
+                // Reading again resumes the stream where it stopped, in order.
+                var expected = 1
+                while expected < 50_000, let message = try await socket.next() {
+                    #expect(message.objectValue?["payload"] == ["data": ["counter": .integer(expected)]])
+                    expected += 1
+                }
+                #expect(expected == 50_000)
+                #expect(sent.bytes > stalledAt)
+            }
+        }
+    }
+}
+
+/// Counts the bytes of text frames every connection handed to its transport.
+private final class SentBytes: GraphQLWebSocketObserver {
+    private let total = Atomic(0)
+
+    var bytes: Int { total.load(ordering: .relaxed) }
+
+    func observe(_ event: GraphQLWebSocketEvent, on connection: ObservedConnection) {
+        if case .messagesSent(_, let bytes) = event { total.add(bytes, ordering: .relaxed) }
+    }
+}
