@@ -7,8 +7,13 @@ private let sourceName = "GraphQL request"
 
 /// Runs GraphQL operations with GraphQLSwift (`GraphQLSwift/GraphQL`) for a protocol server.
 ///
-/// Each operation's document is parsed and validated once, then its operation is chosen by name
-/// and run by type: queries and mutations with `execute`, subscriptions with `graphqlSubscribe`.
+/// Each document is parsed and validated once and kept in a bounded cache (by document text and
+/// operation name), so starting the same operation again skips both. Queries and mutations run with
+/// GraphQLSwift's `execute`. Subscriptions are planned: everything that does not change between
+/// events (selected fields, field definitions, coerced arguments and variables) is prepared once,
+/// and each event runs only the resolvers and writes the result's JSON directly, in the task that
+/// consumes the results. The results are the same as GraphQLSwift's own subscription execution
+/// (held side by side by the package's differential tests); see ``SubscriptionExecution``.
 ///
 /// ```swift
 /// let executor = try GraphQLSwiftExecutor<User>(schema: ExampleSchema.make())
@@ -56,8 +61,11 @@ private let sourceName = "GraphQL request"
 /// consumer is cancelled or the source ends: a consumer that leaves the loop without cancelling its
 /// task leaves the source running until the source ends by itself.
 ///
-/// GraphQLSwift has no public way to subscribe with a parsed document, so subscription documents
-/// are parsed a second time (validation is not repeated).
+/// Planned execution covers every subscription except those whose root field is introspection's
+/// `__schema` or `__type` (which subscriptions cannot select), and needs GraphQLSwift's
+/// `GraphQLResolveInfo` to have the layout of 4.3.0; when it cannot be used, subscriptions run through
+/// GraphQLSwift's `graphqlSubscribe` (``SubscriptionExecution/graphQLSwift``), which parses the
+/// document a second time (validation is not repeated) and runs each event in a task of its own.
 public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     /// Produces the value that resolvers receive as `context` for one operation.
     ///
@@ -81,7 +89,13 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     public let rootValue: any Sendable
     /// The rules every document is validated with.
     public let validationRules: [@Sendable (ValidationContext) -> Visitor]
+    /// How subscription events are executed.
+    public let subscriptionExecution: SubscriptionExecution
+    /// Which subscriptions share one execution per event.
+    public let subscriptionSharing: SubscriptionSharing<Context>
     private let resolverContext: ResolverContextProvider
+    private let documents: DocumentCache
+    private let sharedExecutions = SharedExecutions()
 
     /// Creates an executor for a schema.
     ///
@@ -96,12 +110,21 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     ///     GraphQLSwift's `specifiedRules`. Defaults to ``defaultValidationRules``.
     ///   - resolverContext: Makes the resolvers' `context` for one operation. By default the
     ///     connection context itself is passed, so what the connect hook returned reaches resolvers.
+    ///   - subscriptionExecution: How subscription events are executed. By default
+    ///     ``SubscriptionExecution/planned``.
+    ///   - documentCacheSize: How many distinct documents (by text and operation name) are kept
+    ///     parsed and validated. By default 1,000; 0 keeps none.
+    ///   - subscriptionSharing: Which subscriptions share one execution per event (planned
+    ///     execution only). By default none: see ``SubscriptionSharing``.
     /// - Throws: ``GraphQLSchemaValidationError`` when the schema is not valid.
     public init(
         schema: GraphQLSchema,
         rootValue: any Sendable = (),
         validationRules: [@Sendable (ValidationContext) -> Visitor] = Self.defaultValidationRules,
-        resolverContext: @escaping ResolverContextProvider = { context, _ in context }
+        resolverContext: @escaping ResolverContextProvider = { context, _ in context },
+        subscriptionExecution: SubscriptionExecution = .planned,
+        documentCacheSize: Int = 1000,
+        subscriptionSharing: SubscriptionSharing<Context> = .none
     ) throws {
         let schemaErrors = validateSchema(schema: schema)
         guard schemaErrors.isEmpty else {
@@ -111,6 +134,9 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
         self.rootValue = rootValue
         self.validationRules = validationRules
         self.resolverContext = resolverContext
+        self.subscriptionExecution = subscriptionExecution
+        self.subscriptionSharing = subscriptionSharing
+        self.documents = DocumentCache(capacity: max(0, documentCacheSize))
     }
 
     /// Parses, validates and starts one operation.
@@ -127,32 +153,21 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     ) async throws
         -> ExecutionOutcome
     {
-        let document: Document
-        do {
-            document = try parse(source: Source(body: request.query, name: sourceName))
-        } catch let error as GraphQLError {
-            throw GraphQLRequestError([GraphQLFormattedError(syntaxError: error, sourceName: sourceName)])
-        }
-
-        let validationErrors = validate(schema: schema, ast: document, rules: validationRules)
-        guard validationErrors.isEmpty else {
-            return .rejected(validationErrors.map(GraphQLFormattedError.init))
-        }
-
-        let operation: OperationDefinition
-        switch Self.operation(in: document, named: request.operationName) {
-        case .success(let selected): operation = selected
-        case .failure(let error): return .rejected([error])
+        let prepared: PreparedOperation
+        switch documents.entry(for: .init(query: request.query, operationName: request.operationName), prepare: prepare) {
+        case .syntaxError(let error): throw error
+        case .rejected(let errors): return .rejected(errors)
+        case .ready(let ready): prepared = ready
         }
 
         let variables = request.variables.mapValues(Map.init(json:))
         let resolverContext = try await resolverContext(context, request)
 
-        switch operation.operation {
+        switch prepared.operation.operation {
         case .query, .mutation:
             let result = try await GraphQL.execute(
                 schema: schema,
-                documentAST: document,
+                documentAST: prepared.document,
                 rootValue: rootValue,
                 context: resolverContext,
                 variableValues: variables,
@@ -160,15 +175,122 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
             )
             return .single(ExecutionResult(result))
         case .subscription:
+            if subscriptionExecution == .planned,
+                let outcome = try await plannedSubscription(
+                    request,
+                    prepared,
+                    variables: variables,
+                    context: context,
+                    resolverContext: resolverContext
+                )
+            {
+                return outcome
+            }
             return try await subscribe(
                 request,
-                operation: operation,
-                document: document,
+                operation: prepared.operation,
+                document: prepared.document,
                 variables: variables,
                 resolverContext: resolverContext
             )
         }
     }
+
+    /// Parses and validates a document and chooses its operation: what the cache keeps.
+    private func prepare(_ key: DocumentCache.Key) -> DocumentCache.Entry {
+        let document: Document
+        do {
+            document = try parse(source: Source(body: key.query, name: sourceName))
+        } catch let error as GraphQLError {
+            return .syntaxError(GraphQLRequestError([GraphQLFormattedError(syntaxError: error, sourceName: sourceName)]))
+        } catch {
+            return .syntaxError(GraphQLRequestError([GraphQLFormattedError(message: String(describing: error))]))
+        }
+
+        let validationErrors = validate(schema: schema, ast: document, rules: validationRules)
+        guard validationErrors.isEmpty else {
+            return .rejected(validationErrors.map(GraphQLFormattedError.init))
+        }
+
+        switch Self.operation(in: document, named: key.operationName) {
+        case .success(let operation):
+            var plan: ExecutionPlan?
+            if operation.operation == .subscription, operation.variableDefinitions.isEmpty, subscriptionExecution == .planned {
+                plan = try? ExecutionPlan.make(schema: schema, document: document, operation: operation, variables: [:])
+            }
+            return .ready(PreparedOperation(document: document, operation: operation, plan: plan))
+        case .failure(let error):
+            return .rejected([error])
+        }
+    }
+
+    /// Starts a subscription with its plan.
+    ///
+    /// - Returns: The outcome, or `nil` when the operation cannot be planned.
+    private func plannedSubscription(
+        _ request: OperationRequest,
+        _ prepared: PreparedOperation,
+        variables: [String: Map],
+        context: Context,
+        resolverContext: any Sendable
+    ) async throws -> ExecutionOutcome? {
+        let plan: ExecutionPlan
+        do {
+            if let cached = prepared.plan {
+                plan = cached
+            } else {
+                let coerced = try coerceVariableValues(
+                    schema: schema,
+                    definitions: prepared.operation.variableDefinitions,
+                    inputs: variables
+                )
+                guard
+                    let made = try ExecutionPlan.make(
+                        schema: schema,
+                        document: prepared.document,
+                        operation: prepared.operation,
+                        variables: coerced
+                    )
+                else { return nil }
+                plan = made
+            }
+        } catch let error as GraphQLError {
+            // Variables that do not fit their types: a result, as `execute` and `subscribe` return it.
+            return .single(ExecutionResult(GraphQLResult(errors: [error])))
+        }
+        let sourceFailure = { @Sendable [self] (errors: [GraphQLError]) in
+            ExecutionResult(GraphQLResult(errors: locate(errors, atRootFieldOf: prepared.operation, in: prepared.document)))
+        }
+        if let rootField = try? plan.root.get().fields.first?.fieldName,
+            subscriptionSharing.fields.contains(rootField),
+            let contextKey = subscriptionSharing.contextKey(context)
+        {
+            return await sharedExecutions.subscribe(
+                key: .init(
+                    document: .init(query: request.query, operationName: request.operationName),
+                    variables: request.variables,
+                    contextKey: contextKey
+                ),
+                bufferSize: subscriptionSharing.bufferSize,
+                plan: plan,
+                resolverContext: resolverContext,
+                rootValue: rootValue,
+                failure: sourceFailure
+            )
+        }
+        switch await plan.sourceStream(rootValue: rootValue, context: resolverContext) {
+        case .success(let source):
+            return .stream(PlannedEventSequence(source: source, plan: plan, context: resolverContext))
+        case .failure(let errors):
+            return .single(sourceFailure(errors.errors))
+        }
+    }
+
+    /// How many shared executions are live (see ``SubscriptionSharing``).
+    public var sharedExecutionCount: Int { sharedExecutions.count }
+
+    /// How many distinct documents are kept parsed and validated.
+    public var cachedDocumentCount: Int { documents.count }
 
     private func subscribe(
         _ request: OperationRequest,

@@ -1,0 +1,202 @@
+import GraphQL
+import SubscriptionsTransportWS
+import Synchronization
+import Testing
+
+@testable import SubscriptionsTransportWSGraphQL
+
+/// Subscriptions that share one execution per event (``SubscriptionSharing``), and those that must not.
+@Suite("Shared execution")
+struct SharedExecutionTests {
+    /// A tiny pub/sub for the tests: live topics, and counts of source creations and executions.
+    final class Topics: Sendable {
+        private let subscribers = Mutex<[String: [AsyncStream<Int>.Continuation]]>([:])
+        private let terminations = Mutex(0)
+        let sourcesCreated = Atomic(0)
+        let executions = Atomic(0)
+
+        func stream(_ topic: String) -> AsyncStream<Int> {
+            sourcesCreated.add(1, ordering: .relaxed)
+            let (stream, continuation) = AsyncStream<Int>.makeStream()
+            continuation.onTermination = { [weak self] _ in self?.terminations.withLock { $0 += 1 } }
+            subscribers.withLock { $0[topic, default: []].append(continuation) }
+            return stream
+        }
+
+        func publish(_ value: Int, to topic: String) {
+            for continuation in subscribers.withLock({ $0[topic] ?? [] }) { continuation.yield(value) }
+        }
+
+        func finish(_ topic: String) {
+            for continuation in subscribers.withLock({ $0.removeValue(forKey: topic) ?? [] }) { continuation.finish() }
+        }
+
+        var terminated: Int { terminations.withLock { $0 } }
+    }
+
+    /// `subscription { topic(name: String!): Int }` over `topics`; the resolver fails for contexts
+    /// whose `fail` is true. `counter` is the example's cold source.
+    static func executor(_ topics: Topics, bufferSize: Int = 64) throws -> GraphQLSwiftExecutor<JSONObject> {
+        let schema = try ExampleSchema.make(subscriptionFields: [
+            "topic": GraphQLField(
+                type: GraphQLInt,
+                args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))],
+                resolve: { source, _, context, _ in
+                    topics.executions.add(1, ordering: .relaxed)
+                    if (context as? JSONObject)?["fail"] == true { throw ResolverFailure(description: "failing context") }
+                    return source
+                },
+                subscribe: { _, arguments, _, _ in topics.stream(arguments["name"].string ?? "") }
+            )
+        ])
+        return try GraphQLSwiftExecutor<JSONObject>(
+            schema: schema,
+            subscriptionSharing: .sharing(
+                fields: ["topic"],
+                contextKey: { context in context["group"]?.stringValue },
+                bufferSize: bufferSize
+            )
+        )
+    }
+
+    static func subscribe(
+        _ executor: GraphQLSwiftExecutor<JSONObject>,
+        topic: String,
+        context: JSONObject
+    ) async throws
+        -> any AsyncSequence<ExecutionResult, any Error> & Sendable
+    {
+        let request = OperationRequest(query: "subscription ($t: String!) { topic(name: $t) }", variables: ["t": .string(topic)])
+        guard case .stream(let results) = try await executor.execute(request, context: context) else {
+            throw ResolverFailure(description: "not a stream")
+        }
+        return results
+    }
+
+    /// Collects every result of a stream as JSON, and the error it ended with, if any.
+    static func collect(_ results: any AsyncSequence<ExecutionResult, any Error> & Sendable) async -> ([JSONValue], String?) {
+        var values: [JSONValue] = []
+        do {
+            for try await result in results { values.append(result.jsonValue ?? .null) }
+            return (values, nil)
+        } catch {
+            return (values, "\(error)")
+        }
+    }
+
+    @Test func sameOperationVariablesAndContextKeyShareOneExecutionPerEvent() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        let streams = [
+            try await Self.subscribe(executor, topic: "news", context: ["group": "all", "user": "a"]),
+            try await Self.subscribe(executor, topic: "news", context: ["group": "all", "user": "b"]),
+            try await Self.subscribe(executor, topic: "news", context: ["group": "all", "user": "c"]),
+        ]
+        #expect(topics.sourcesCreated.load(ordering: .relaxed) == 1)
+        #expect(executor.sharedExecutionCount == 1)
+        for value in 0..<5 { topics.publish(value, to: "news") }
+        topics.finish("news")
+        for stream in streams {
+            let (values, error) = await Self.collect(stream)
+            #expect(values == (0..<5).map { ["data": ["topic": .integer($0)]] })
+            #expect(error == nil)
+        }
+        #expect(topics.executions.load(ordering: .relaxed) == 5)
+    }
+
+    @Test func differentVariablesOrContextKeysNeverShare() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        let news = try await Self.subscribe(executor, topic: "news", context: ["group": "all"])
+        let sports = try await Self.subscribe(executor, topic: "sports", context: ["group": "all"])
+        let otherGroup = try await Self.subscribe(executor, topic: "news", context: ["group": "staff"])
+        // No key: never shared, not even with another keyless subscriber.
+        let keyless = try await Self.subscribe(executor, topic: "news", context: [:])
+        let keyless2 = try await Self.subscribe(executor, topic: "news", context: [:])
+        #expect(topics.sourcesCreated.load(ordering: .relaxed) == 5)
+        #expect(executor.sharedExecutionCount == 3)
+        topics.publish(7, to: "news")
+        topics.publish(8, to: "sports")
+        topics.finish("news")
+        topics.finish("sports")
+        #expect(await Self.collect(news).0 == [["data": ["topic": 7]]])
+        #expect(await Self.collect(sports).0 == [["data": ["topic": 8]]])
+        #expect(await Self.collect(otherGroup).0 == [["data": ["topic": 7]]])
+        #expect(await Self.collect(keyless).0 == [["data": ["topic": 7]]])
+        #expect(await Self.collect(keyless2).0 == [["data": ["topic": 7]]])
+        // One execution per event per shared execution or unshared subscriber: news ×4, sports ×1.
+        #expect(topics.executions.load(ordering: .relaxed) == 5)
+    }
+
+    @Test func anErrorInOneSharedExecutionNeverReachesAnother() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        let failing = try await Self.subscribe(executor, topic: "news", context: ["group": "failing", "fail": true])
+        let fine = try await Self.subscribe(executor, topic: "news", context: ["group": "fine"])
+        topics.publish(1, to: "news")
+        topics.finish("news")
+        let (failingValues, _) = await Self.collect(failing)
+        #expect(failingValues.count == 1)
+        #expect(failingValues.first?.objectValue?["errors"] != nil)
+        #expect(await Self.collect(fine).0 == [["data": ["topic": 1]]])
+    }
+
+    @Test func aSlowSubscriberEndsAloneAsTooSlow() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics, bufferSize: 2)
+        let slow = try await Self.subscribe(executor, topic: "news", context: ["group": "all"])
+        let fast = try await Self.subscribe(executor, topic: "news", context: ["group": "all"])
+        var fastResults = fast.makeAsyncIterator()
+        for value in 0..<5 {
+            topics.publish(value, to: "news")
+            // The fast subscriber takes each result before the next event.
+            #expect(try await fastResults.next()?.jsonValue == ["data": ["topic": .integer(value)]])
+        }
+        topics.finish("news")
+        #expect(try await fastResults.next() == nil)
+        let (slowValues, slowError) = await Self.collect(slow)
+        #expect(slowValues == [["data": ["topic": 0]], ["data": ["topic": 1]]])
+        #expect(slowError == "Subscriber too slow")
+    }
+
+    @Test func theLastSubscriberLeavingEndsTheSource() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        var streams: [any AsyncSequence<ExecutionResult, any Error> & Sendable] = []
+        for _ in 0..<3 { streams.append(try await Self.subscribe(executor, topic: "news", context: ["group": "all"])) }
+        #expect(topics.sourcesCreated.load(ordering: .relaxed) == 1)
+        await withTaskGroup(of: Void.self) { group in
+            for stream in streams { group.addTask { _ = await Self.collect(stream) } }
+            group.cancelAll()
+        }
+        streams.removeAll()
+        await eventually { topics.terminated == 1 }
+        #expect(executor.sharedExecutionCount == 0)
+    }
+
+    @Test func fieldsNotDeclaredShareableAreNotShared() async throws {
+        let executor = try Self.executor(Topics())
+        let request = OperationRequest(query: "subscription { counter(n: 3) }")
+        var outcomes: [[JSONValue]] = []
+        for _ in 0..<2 {
+            guard case .stream(let results) = try await executor.execute(request, context: ["group": "all"]) else {
+                Issue.record("expected a stream")
+                return
+            }
+            outcomes.append(await Self.collect(results).0)
+        }
+        // Each counter starts at 0 for its own subscriber.
+        #expect(outcomes[0] == outcomes[1])
+        #expect(outcomes[0].first == ["data": ["counter": 0]])
+        #expect(executor.sharedExecutionCount == 0)
+    }
+}
+
+/// Waits until `condition` holds, checking every millisecond for at most 10 seconds.
+func eventually(_ condition: () -> Bool, sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
+    for _ in 0..<10_000 {
+        if condition() { return }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    Issue.record("condition not met within 10 seconds", sourceLocation: sourceLocation)
+}
