@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import Metrics
 import NIOCore
@@ -66,13 +65,15 @@ struct SubscriptionsServer: AsyncParsableCommand {
         } else {
             pubSub = InMemoryPubSub()
         }
-        let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ChatSchema.make(pubSub: pubSub))
+        // A channel's messages are a live pub/sub topic and read nothing from the connection's
+        // context: every subscriber of a channel shares one execution per message.
+        let executor = try GraphQLSwiftExecutor<JSONObject>(
+            schema: ChatSchema.make(pubSub: pubSub),
+            subscriptionSharing: .sharing(fields: ["messages"], contextKey: { _ in "everyone" })
+        )
         // The defaults are the specification's: both protocols, graphql-transport-ws preferred, `ka`
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
         let server = GraphQLWebSocketServer(executor: executor, observer: LoggingMetricsObserver(logger: logger))
-
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.ws("/graphql", graphQL: server)
 
         let router = Router()
         router.get("/") { _, _ in
@@ -92,10 +93,9 @@ struct SubscriptionsServer: AsyncParsableCommand {
 
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(ws: .graphQL(maxMessageBytes: server.maxInboundMessageBytes))
-            ),
+            // GraphQL over WebSocket on SwiftNIO directly (batched writes, tasks on the socket's event
+            // loop); every other request goes to the router.
+            server: .http1GraphQLWebSocket(server: server, path: "/graphql"),
             configuration: .init(address: .hostname(host, port: port), serverName: "subscriptions-server"),
             onServerRunning: { [logger] channel in
                 // The bound port, which differs from `--port` when that is 0, is what clients need.
