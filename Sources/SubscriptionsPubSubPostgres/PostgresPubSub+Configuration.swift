@@ -10,12 +10,15 @@ extension PostgresPubSub {
         /// How to reach the database: host, credentials, TLS and connection-pool options.
         ///
         /// The engine keeps one connection of this pool leased for its listener and uses the
-        /// others to publish and clean up, so `options.maximumConnections` must be at least 2.
+        /// others to publish (one batch at a time) and clean up, so `options.maximumConnections`
+        /// must be at least 2.
         public var client: PostgresClient.Configuration
 
         /// The prefix of every database object the engine creates: `<prefix>_events`,
-        /// `<prefix>_retention`, `<prefix>_publish(text, bytea)`, `<prefix>_prune(interval, int)`,
-        /// and the notification channel `<prefix>_events`.
+        /// `<prefix>_retention`, `<prefix>_publish_batch(text[], bytea[])`,
+        /// `<prefix>_publish(text, bytea)` (for engines of earlier versions, which share a prefix
+        /// safely with this one), `<prefix>_prune(interval, int)`, and the notification channel
+        /// `<prefix>_events`.
         ///
         /// Lowercase ASCII letters, digits and `_`, starting with a letter or `_`, at most 40
         /// characters. Processes that should see each other's events use the same prefix;
@@ -50,7 +53,10 @@ extension PostgresPubSub {
 
         /// How long the engine waits for the database (a pooled connection, or an answer on
         /// one) before it treats the connection as broken: the listener closes it and reconnects,
-        /// a publish closes it and throws. Defaults to 10 s.
+        /// a publish batch closes it and fails. Defaults to 10 s.
+        ///
+        /// A publish whose event has waited longer than this for earlier batches fails without
+        /// being stored; its own batch, once sent, also gets at most this long.
         public var queryTimeout: Duration = .seconds(10)
 
         /// Creates a configuration for an existing client configuration.

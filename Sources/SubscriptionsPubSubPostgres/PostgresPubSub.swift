@@ -19,23 +19,29 @@ import Synchronization
 /// ## How it works
 ///
 /// ``publish(topic:payload:)`` inserts the event into the table `<prefix>_events` under a new
-/// sequence number and, in the same transaction, sends a `NOTIFY` that carries only that number.
-/// Each engine has one listener connection that `LISTEN`s and, when notified (and every
-/// ``Configuration/pollInterval`` in any case), reads the events after the last one it
-/// delivered and hands them to the subscribers in this process. Payloads travel in the table,
-/// not in the notification, so they are not limited to `NOTIFY`'s 8000 bytes, and a lost
-/// notification costs at most one poll interval.
+/// sequence number and, in the same transaction, sends a `NOTIFY` that carries only the highest
+/// number of the transaction. Publishes that overlap in time share a transaction (group commit):
+/// while one batch of events is being stored, the next gathers, and each batch costs one commit
+/// and one `NOTIFY`, so throughput grows with the number of concurrent publishers instead of
+/// being one event per commit. Each engine has one listener connection that `LISTEN`s and, when
+/// notified (and every ``Configuration/pollInterval`` in any case), reads the events after the
+/// last one it delivered and hands them to the subscribers in this process. Payloads travel in
+/// the table, not in the notification, so they are not limited to `NOTIFY`'s 8000 bytes, and a
+/// lost notification costs at most one poll interval.
 ///
 /// ## Guarantees
 ///
 /// - A subscriber receives every event of its topic committed after `subscribe` returned,
 ///   from every process, in sequence order, each once, also across reconnections: a listener
 ///   that loses its connection (server restart, network cut) reconnects with back-off and
-///   resumes after the last sequence it delivered. Publishers serialize on an advisory lock so
-///   that sequence order is commit order; see `BENCHMARKS.md` for what that costs.
+///   resumes after the last sequence it delivered. Transactions that store events serialize on an
+///   advisory lock so that sequence order is commit order; see `BENCHMARKS.md` for what that
+///   costs.
 /// - A publish that throws may or may not have been stored (the connection can fail after the
 ///   commit); retrying it can store the event twice. Make retried events recognizable (an ID in
-///   the payload) if duplicates matter.
+///   the payload) if duplicates matter. A failed batch fails every publish in it with the same
+///   error; an event the database refuses as invalid fails alone (its batch is then stored event
+///   by event).
 /// - Events are deleted by the ``Configuration/retention`` policy. A listener that was away
 ///   longer than that ends its subscriptions with `PubSubError.Code.eventsExpired` rather than
 ///   skip events silently.
@@ -48,7 +54,8 @@ import Synchronization
 /// (`CREATE … IF NOT EXISTS`, so concurrent first starts are safe); the database user needs the
 /// right to create them. ``publish(topic:payload:)`` and ``subscribe(topic:bufferSize:)`` wait
 /// until the listener has connected once. When ``run()`` ends (cancellation or graceful
-/// shutdown), subscriptions end normally and later calls throw `PubSubError.Code.shutDown`.
+/// shutdown), subscriptions end normally and later calls throw `PubSubError.Code.shutDown`;
+/// publishes still waiting for a batch then throw it too, and their events are not stored.
 public final class PostgresPubSub: PubSub, Service {
     /// The configuration the engine was made with.
     public let configuration: Configuration
@@ -57,6 +64,7 @@ public final class PostgresPubSub: PubSub, Service {
     private let client: PostgresClient
     private let fanOut: PubSubFanOut
     private let gate = StartupGate()
+    private let batcher: PublishBatcher
     private let logger: Logger
     private let started = Atomic<Bool>(false)
 
@@ -76,6 +84,12 @@ public final class PostgresPubSub: PubSub, Service {
         self.schema = try PostgresPubSubSchema(prefix: configuration.tablePrefix)
         self.client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
         self.fanOut = PubSubFanOut(defaultBufferSize: configuration.defaultBufferSize)
+        self.batcher = PublishBatcher(
+            schema: self.schema,
+            client: self.client,
+            queryTimeout: configuration.queryTimeout,
+            logger: logger
+        )
         self.logger = logger
     }
 
@@ -124,6 +138,10 @@ public final class PostgresPubSub: PubSub, Service {
                     await listener.run()
                     self.logger.debug("pub/sub listener stopped")
                 }
+                group.addTask {
+                    await self.batcher.run()
+                    self.logger.debug("pub/sub publisher stopped")
+                }
                 group.addTask { await self.pruneExpiredEvents() }
             }
         }
@@ -136,6 +154,10 @@ public final class PostgresPubSub: PubSub, Service {
     /// Returns once the event is committed: from then on it reaches every subscriber of
     /// `topic` in every process, including subscribers whose listener is reconnecting.
     ///
+    /// Concurrent calls are stored together: the event waits while the batch before it is being
+    /// stored, then goes with everything else that arrived meanwhile, in one transaction (see
+    /// "How it works"). A call with nothing before it is sent at once.
+    ///
     /// - Parameters:
     ///   - topic: The topic the event belongs to.
     ///   - payload: The event's bytes, at most ``Configuration/maximumPayloadSize``.
@@ -143,7 +165,11 @@ public final class PostgresPubSub: PubSub, Service {
     /// - Throws: `PubSubError` (`payloadTooLarge`, `shutDown`), `CancellationError`, or the
     ///   database error, also when the database does not answer within
     ///   ``Configuration/queryTimeout``. After a database error the event may still have been
-    ///   stored.
+    ///   stored. A call cancelled while its event waits for a batch throws `CancellationError`
+    ///   and the event is not stored; once its batch has been sent, cancellation no longer
+    ///   withdraws it and the call returns (or throws) with the batch. `shutDown` means the event
+    ///   was not stored, unless its message says that the engine stopped while the event was
+    ///   being stored.
     @discardableResult
     public func publish(topic: String, payload: [UInt8]) async throws -> Int64 {
         guard payload.count <= self.configuration.maximumPayloadSize else {
@@ -153,24 +179,12 @@ public final class PostgresPubSub: PubSub, Service {
             )
         }
         try await self.gate.wait()
-        let query = self.schema.publish(topic: topic, payload: ByteBuffer(bytes: payload))
-        let (client, logger, function) = (self.client, self.logger, self.schema.publishFunction)
-        // Bounded like every database wait of the engine: a publish must not hang on a lease or
-        // a connection that a server restart left in limbo.
-        return try await DatabaseWatch.withWatch(timeout: self.configuration.queryTimeout, logger: logger) { watch in
-            watch.begin()
-            return try await client.withConnection { connection in
-                watch.attach(connection)
-                var sequence: Int64?
-                for row in try await connection.rows(query, logger: logger) {
-                    sequence = try row.decode(Int64.self)
-                }
-                guard let sequence else {
-                    throw PubSubError(code: .invalidConfiguration, message: "\(function) returned no sequence")
-                }
-                return sequence
-            }
-        }
+        return try await self.batcher.submit(topic: topic, payload: ByteBuffer(bytes: payload))
+    }
+
+    /// Events waiting for a publish batch, and events in the batch being stored; for tests.
+    var publishQueueDepth: (queued: Int, inFlight: Int) {
+        self.batcher.depth
     }
 
     /// Subscribes to one topic across all processes.

@@ -3,19 +3,25 @@ import SubscriptionsPubSub
 
 /// The names and SQL of the database objects one table prefix uses.
 ///
-/// Ordering across processes rests on one rule, enforced by `<prefix>_publish`: a publication
-/// takes a transaction-level advisory lock before it draws its sequence number and holds it until
-/// it commits. Without it, two concurrent inserts could commit out of order (number 8 visible
-/// before number 7), and a listener that had moved past 8 would never deliver 7. With it, events
-/// become visible strictly in sequence order, so "every event with a sequence above the last one
-/// delivered" is always exactly the set of undelivered events. The price is that publications to
-/// one prefix commit one at a time: a few thousand per second on ordinary hardware (see
-/// BENCHMARKS.md).
+/// Ordering across processes rests on one rule, enforced by `<prefix>_publish_batch` (and by
+/// `<prefix>_publish`, which engines of earlier versions call): a transaction that stores events
+/// takes a transaction-level advisory lock before it draws their sequence numbers and holds it
+/// until it commits. Without it, two concurrent inserts could commit out of order (number 8
+/// visible before number 7), and a listener that had moved past 8 would never deliver 7. With it,
+/// events become visible strictly in sequence order, so "every event with a sequence above the
+/// last one delivered" is always exactly the set of undelivered events. Both functions take the
+/// same lock, so engines of either version can share a prefix. The price is that transactions on
+/// one prefix commit one at a time; an engine therefore stores all the events its callers
+/// publish concurrently in one transaction (a batch, see `PublishBatcher`), so the commit rate
+/// bounds batches per second rather than events per second (see BENCHMARKS.md).
 struct PostgresPubSubSchema: Sendable {
     let prefix: String
     let eventsTable: String
     let retentionTable: String
+    /// Stores one event; kept for engines of earlier versions, which call it.
     let publishFunction: String
+    /// Stores a batch of events in one transaction, with one `NOTIFY`.
+    let publishBatchFunction: String
     let pruneFunction: String
     /// The `NOTIFY` channel: it carries only the new sequence number, as a wake-up call.
     let channel: String
@@ -25,6 +31,10 @@ struct PostgresPubSubSchema: Sendable {
     static let catchUpByteBudget: Int64 = 8 << 20
     /// Most rows one clean-up transaction deletes, so it never holds locks for long.
     static let pruneBatch = 10_000
+    /// Most events, and topic and payload bytes, one publish batch carries (always at least one
+    /// event); bounds the statement's size and the time its transaction holds the publish lock.
+    static let publishBatchLimit = 1024
+    static let publishBatchByteBudget = 4 << 20
 
     init(prefix: String) throws {
         let valid =
@@ -41,6 +51,7 @@ struct PostgresPubSubSchema: Sendable {
         self.eventsTable = "\(prefix)_events"
         self.retentionTable = "\(prefix)_retention"
         self.publishFunction = "\(prefix)_publish"
+        self.publishBatchFunction = "\(prefix)_publish_batch"
         self.pruneFunction = "\(prefix)_prune"
         self.channel = "\(prefix)_events"
     }
@@ -89,6 +100,40 @@ struct PostgresPubSubSchema: Sendable {
             END
             $$
             """,
+            // Sequence numbers are drawn in array order (volatile functions in a select list are
+            // evaluated after its ORDER BY), and the numbers come back in array order whatever
+            // order the rows are inserted in. One NOTIFY, with the highest number, wakes
+            // listeners once per batch.
+            """
+            CREATE OR REPLACE FUNCTION \(unescaped: self.publishBatchFunction)(p_topics text[], p_payloads bytea[])
+            RETURNS bigint[] LANGUAGE plpgsql AS $$
+            DECLARE
+                counter regclass := pg_get_serial_sequence('\(unescaped: self.eventsTable)', 'seq');
+                sequences bigint[];
+            BEGIN
+                IF coalesce(array_length(p_topics, 1), 0) = 0 THEN
+                    RETURN '{}';
+                END IF;
+                IF array_length(p_topics, 1) IS DISTINCT FROM array_length(p_payloads, 1) THEN
+                    RAISE EXCEPTION 'topics and payloads differ in length';
+                END IF;
+                -- Held until commit: sequence order is commit order (see PostgresPubSubSchema).
+                PERFORM pg_advisory_xact_lock(\(unescaped: String(self.publishLockKey)));
+                WITH numbered AS MATERIALIZED (
+                    SELECT nextval(counter) AS seq,
+                        topic, payload, ord
+                    FROM unnest(p_topics, p_payloads) WITH ORDINALITY AS batch(topic, payload, ord)
+                    ORDER BY ord
+                ), stored AS (
+                    INSERT INTO \(unescaped: self.eventsTable) (seq, topic, payload)
+                    SELECT seq, topic, payload FROM numbered
+                )
+                SELECT array_agg(seq ORDER BY ord) INTO sequences FROM numbered;
+                PERFORM pg_notify('\(unescaped: self.channel)', sequences[array_upper(sequences, 1)]::text);
+                RETURN sequences;
+            END
+            $$
+            """,
             """
             CREATE OR REPLACE FUNCTION \(unescaped: self.pruneFunction)(p_max_age interval, p_max_rows integer)
             RETURNS bigint LANGUAGE plpgsql AS $$
@@ -114,8 +159,10 @@ struct PostgresPubSubSchema: Sendable {
         ]
     }
 
-    func publish(topic: String, payload: ByteBuffer) -> PostgresQuery {
-        "SELECT \(unescaped: self.publishFunction)(\(topic), \(payload))"
+    /// Stores the events in one transaction; answers one row with their sequence numbers, in
+    /// the order of the arrays.
+    func publishBatch(topics: [String], payloads: [ByteBuffer]) -> PostgresQuery {
+        "SELECT \(unescaped: self.publishBatchFunction)(\(topics), \(payloads))"
     }
 
     /// The listener's starting point: the table's identity and the highest number used so far.
