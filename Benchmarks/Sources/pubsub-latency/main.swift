@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SubscriptionsPubSub
 import SubscriptionsPubSubPostgres
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +26,10 @@ let usage = """
       --url URL        PostgreSQL URL (default: $POSTGRES_URL)
 
     Latency is measured from just before publish() to the subscriber's receipt, with the
-    system-wide monotonic clock, so it is comparable across the two processes.
+    system-wide monotonic clock, so it is comparable across the two processes. The subscriber
+    checks that every event arrived exactly once and in sequence order; it gives up after 30 s
+    without an event, and the tool exits with status 1 when anything was lost, duplicated or out
+    of order.
     """
 
 struct Options: Sendable {
@@ -113,30 +117,127 @@ func publishAll(_ pubsub: some PubSub, _ options: Options) async throws -> Doubl
     return Double(options.events) / elapsed.seconds
 }
 
-/// Receives `count` events and summarizes their latencies.
-func receiveAll(_ subscription: PubSubSubscription, count: Int) async throws -> String {
+func eventIndex(of event: PubSubEvent) -> Int {
+    event.payload.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+}
+
+/// What a subscriber received: latencies, and which events came, how often, in which order.
+struct Received: Sendable {
+    let expected: Int
     var latencies: [UInt64] = []
-    latencies.reserveCapacity(count)
+    var seen: [Bool]
+    var duplicated = 0
+    var foreign = 0
+    var outOfOrder = 0
+    var lastSequence: Int64 = .min
     var firstStamp: UInt64 = 0
     var lastArrival: UInt64 = 0
-    for try await event in subscription {
-        lastArrival = monotonicNanoseconds()
-        let sent = stamp(of: event)
-        if latencies.isEmpty { firstStamp = sent }
-        latencies.append(lastArrival &- sent)
-        if latencies.count == count { break }
+    var ending = ""
+
+    init(expected: Int) {
+        self.expected = expected
+        self.seen = [Bool](repeating: false, count: expected)
+        self.latencies.reserveCapacity(expected)
     }
-    guard latencies.count == count else { return "subscription ended after \(latencies.count) of \(count) events" }
-    latencies.sort()
+
+    var complete: Bool { self.latencies.count == self.expected }
+
+    mutating func add(_ event: PubSubEvent) {
+        self.lastArrival = monotonicNanoseconds()
+        let sent = stamp(of: event)
+        if self.latencies.isEmpty { self.firstStamp = sent }
+        self.latencies.append(self.lastArrival &- sent)
+        if event.sequence <= self.lastSequence { self.outOfOrder += 1 }
+        self.lastSequence = max(self.lastSequence, event.sequence)
+        let index = eventIndex(of: event)
+        if !self.seen.indices.contains(index) {
+            self.foreign += 1
+        } else if self.seen[index] {
+            self.duplicated += 1
+        } else {
+            self.seen[index] = true
+        }
+    }
+}
+
+final class Progress: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// Receives `count` events, checks them, and summarizes their latencies. Gives up after
+/// `patience` without a new event, so that a lost event ends the run instead of hanging it.
+func receiveAll(_ subscription: PubSubSubscription, count: Int, patience: Duration = .seconds(30)) async -> String {
+    let progress = Progress()
+    let received = await withTaskGroup(of: Received?.self) { group in
+        group.addTask {
+            var received = Received(expected: count)
+            do {
+                for try await event in subscription {
+                    received.add(event)
+                    progress.count.store(received.latencies.count, ordering: .relaxed)
+                    if received.complete { break }
+                }
+                if !received.complete {
+                    received.ending = Task.isCancelled ? "no event for \(patience)" : "the subscription ended"
+                }
+            } catch is CancellationError {
+                received.ending = "no event for \(patience)"
+            } catch {
+                received.ending = "the subscription failed: \(error)"
+            }
+            return received
+        }
+        group.addTask {
+            var last = 0
+            while true {
+                do { try await Task.sleep(for: patience) } catch { return nil }
+                let now = progress.count.load(ordering: .relaxed)
+                if now == last { return nil }
+                last = now
+            }
+        }
+        var result: Received?
+        while let next = await group.next() {
+            if let next {
+                result = next
+                break
+            }
+            group.cancelAll()  // the watchdog gave up: stop receiving, keep what came
+        }
+        group.cancelAll()
+        return result ?? Received(expected: count)
+    }
+    return summary(received)
+}
+
+func summary(_ received: Received) -> String {
+    let lost = received.seen.count(where: { !$0 })
+    let passed = received.complete && lost == 0 && received.duplicated == 0 && received.foreign == 0 && received.outOfOrder == 0
+    let check = """
+        check:     \(passed ? "passed" : "FAILED"): \(received.latencies.count) of \(received.expected) received, \(lost) lost, \
+        \(received.duplicated) duplicated, \(received.foreign) unknown, \(received.outOfOrder) out of sequence order\
+        \(received.ending.isEmpty ? "" : " (\(received.ending))")
+        """
+    guard !received.latencies.isEmpty else { return check }
+    let latencies = received.latencies.sorted()
     func percentile(_ fraction: Double) -> String {
         let nanoseconds = latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
         return String(format: "%.1f µs", Double(nanoseconds) / 1000)
     }
-    let deliveredPerSecond = Double(count) / (Double(lastArrival - firstStamp) / 1e9)
+    let deliveredPerSecond = Double(latencies.count) / (Double(received.lastArrival &- received.firstStamp) / 1e9)
     return """
         delivered: \(String(format: "%.0f", deliveredPerSecond)) events/s (first publish to last delivery)
         latency:   p50 \(percentile(0.50))  p90 \(percentile(0.90))  p99 \(percentile(0.99))  max \(percentile(1.0))
+        \(check)
         """
+}
+
+/// Prints the summary and ends the process with status 1 if the check failed.
+func report(_ lines: String) {
+    print(lines, terminator: lines.hasSuffix("\n") ? "" : "\n")
+    if lines.contains("check:     FAILED") || !lines.contains("check:     passed") {
+        exit(1)
+    }
 }
 
 extension Duration {
@@ -169,7 +270,7 @@ func runMemory(_ options: Options) async throws {
     let published = try await publishAll(pubsub, options)
     print(header(options))
     print("published: \(String(format: "%.0f", published)) events/s")
-    print(try await summary)
+    report(await summary)
 }
 
 func runPostgres(_ options: Options) async throws {
@@ -183,8 +284,9 @@ func runPostgres(_ options: Options) async throws {
         let published = try await publishAll(publisher, options)
         print(header(options))
         print("published: \(String(format: "%.0f", published)) events/s")
-        print(try await summary)
+        let lines = await summary
         group.cancelAll()
+        report(lines)
     }
 }
 
@@ -196,7 +298,7 @@ func runSubscriber(_ options: Options) async throws {
         group.addTask { await engine.run() }
         let subscription = try await engine.subscribe(topic: "bench")
         try await engine.publish(topic: "control", payload: Array("ready".utf8))
-        print(try await receiveAll(subscription, count: options.events))
+        print(await receiveAll(subscription, count: options.events))
         group.cancelAll()
     }
 }
@@ -225,8 +327,8 @@ func runTwoProcesses(_ options: Options) async throws {
         let summary = String(decoding: try output.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
         print(header(options))
         print("published: \(String(format: "%.0f", published)) events/s")
-        print(summary, terminator: "")
         group.cancelAll()
+        report(summary)
     }
 }
 
