@@ -118,6 +118,12 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         pipeline.enablePipelining = false
         pipeline.enableErrorHandling = false
         pipeline.decoderConfiguration = decoderLimits
+        // Reads start small and grow as the client sends more: NIO keeps each channel's last read
+        // buffer for reuse, and an idle connection should not hold on to a 2 KiB one.
+        try channel.syncOptions?.setOption(
+            .recvAllocator,
+            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+        )
         return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
     }
 

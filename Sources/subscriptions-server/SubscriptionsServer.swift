@@ -96,7 +96,10 @@ struct SubscriptionsServer: AsyncParsableCommand {
             // GraphQL over WebSocket on SwiftNIO directly (batched writes, tasks on the socket's event
             // loop); every other request goes to the router.
             server: .http1GraphQLWebSocket(server: server, path: "/graphql"),
-            configuration: .init(address: .hostname(host, port: port), serverName: "subscriptions-server"),
+            // A backlog for bursts of new connections (reconnect storms), as large as Linux allows by
+            // default: with Hummingbird's 256, a burst of 1,000 connections costs dropped SYNs and
+            // one-second retries.
+            configuration: .init(address: .hostname(host, port: port), serverName: "subscriptions-server", backlog: 4096),
             onServerRunning: { [logger] channel in
                 // The bound port, which differs from `--port` when that is 0, is what clients need.
                 let port = channel.localAddress?.port ?? port
