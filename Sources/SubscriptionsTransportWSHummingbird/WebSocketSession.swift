@@ -58,8 +58,8 @@ struct WebSocketSession: Sendable {
                     continue
                 }
                 switch message {
-                case .text(let text): await connection.receive(.text(text))
-                case .binary(let buffer): await connection.receive(.binary(Array(buffer.readableBytesView)))
+                case .text(let text): connection.receive(.text(text))
+                case .binary(let buffer): connection.receive(.binary(Array(buffer.readableBytesView)))
                 }
             }
             return nil

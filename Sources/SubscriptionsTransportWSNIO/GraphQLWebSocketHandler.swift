@@ -5,9 +5,8 @@ import SubscriptionsTransportWS
 /// Joins one upgraded WebSocket channel to one protocol connection, on the channel's event loop.
 ///
 /// Inbound: frames from NIO's `WebSocketFrameDecoder` are unmasked, fragmented messages reassembled
-/// up to the size limit, and each message is handed to the connection without waiting; while the
-/// connection has many messages pending, the channel stops reading (back-pressure on a flooding
-/// client). Pings are answered, a close frame is echoed and reported with its code and reason.
+/// up to the size limit, and each message is handed to the connection, which decides it at once on
+/// the event loop. Pings are answered, a close frame is echoed and reported with its code and reason.
 ///
 /// Outbound: when the connection's queue goes from empty to non-empty, one drain is scheduled on the
 /// event loop; it encodes every ready frame into one buffer, writes it and flushes once. While the
@@ -27,9 +26,6 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The message being reassembled from fragments, and whether it is binary.
     private var fragments: (buffer: ByteBuffer, isBinary: Bool)?
-    /// The connection asked the channel to stop reading; a `read` that came meanwhile waits here.
-    private var readingPaused = false
-    private var readPending = false
     /// Inbound frames are ignored from here on (after a protocol violation or the client's close).
     private var ignoringInbound = false
     private var toldTransportClosed = false
@@ -47,8 +43,6 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var awaitingPong = false
     /// Called by the outbound queue when output is ready; schedules one drain on the event loop.
     private var outputReady: (@Sendable () -> Void)?
-    /// Called by the connection when it can take messages again after asking the channel to pause.
-    private var readingMayResume: (@Sendable () -> Void)?
 
     init(connection: any WebSocketServerConnection, maxMessageBytes: Int, configuration: GraphQLWebSocketChannelConfiguration) {
         self.connection = connection
@@ -61,7 +55,6 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         outputReady = { eventLoop.execute { loopBound.value.drain() } }
-        readingMayResume = { eventLoop.execute { loopBound.value.resumeReading() } }
         if let interval = configuration.pingInterval {
             let period = TimeAmount.nanoseconds(interval.nanoseconds)
             pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
@@ -147,27 +140,7 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard buffer.readableBytes <= maxMessageBytes else {
             return failProtocol(code: 1009, reason: "Message too big")
         }
-        guard let readingMayResume else { return }
-        let message: InboundFrame = isBinary ? .binary(Array(buffer.readableBytesView)) : .text(String(buffer: buffer))
-        if !connection.receive(message, resumeReading: readingMayResume) {
-            readingPaused = true
-        }
-    }
-
-    private func resumeReading() {
-        readingPaused = false
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if readingPaused {
-            readPending = true
-        } else {
-            context.read()
-        }
+        connection.receive(isBinary ? .binary(Array(buffer.readableBytesView)) : .text(String(buffer: buffer)))
     }
 
     /// The client broke the WebSocket protocol, or sent a message over the limit: the connection

@@ -30,12 +30,12 @@ public final class TestConnection<Connection: WebSocketServerConnection>: Sendab
 
     /// Sends a text frame from the client.
     public func send(_ text: String) async {
-        await connection.receive(.text(text))
+        connection.receive(.text(text))
     }
 
     /// Sends a binary frame from the client.
     public func sendBinary(_ bytes: [UInt8]) async {
-        await connection.receive(.binary(bytes))
+        connection.receive(.binary(bytes))
     }
 
     /// Tells the connection that the socket closed.

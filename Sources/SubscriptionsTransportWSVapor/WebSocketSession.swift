@@ -45,7 +45,7 @@ struct WebSocketSession: Sendable {
             switch event {
             case .frame(let frame):
                 inbound.handedOn(frame)
-                await connection.receive(frame)
+                connection.receive(frame)
             case .close(let code, let reason):
                 connection.close(code: code, reason: reason)
             }

@@ -223,9 +223,9 @@ struct GraphQLTransportWSConnectionTests {
                     close: { code, _ in written.record("close \(code)") }
                 )
             }
-            await connection.receive(.text(#"{"type":"connection_init"}"#))
+            connection.receive(.text(#"{"type":"connection_init"}"#))
             await written.waitForCount(1)
-            await connection.receive(.text(#"{"id":"1","type":"subscribe","payload":{"query":"{ a }"}}"#))
+            connection.receive(.text(#"{"id":"1","type":"subscribe","payload":{"query":"{ a }"}}"#))
             let source = await executor.call(0).source
             ackWritable.open()
             source?.emit(["data": ["a": 1]])

@@ -410,9 +410,9 @@ struct GraphQLWSOperationTests {
                     close: { _, _ in attempts.record("close") }
                 )
             }
-            await connection.receive(.text(#"{"type":"connection_init"}"#))
+            connection.receive(.text(#"{"type":"connection_init"}"#))
             await attempts.waitForCount(1)
-            await connection.receive(.text(#"{"id":"1","type":"start","payload":{"query":"subscription { t }"}}"#))
+            connection.receive(.text(#"{"id":"1","type":"start","payload":{"query":"subscription { t }"}}"#))
             let source = await executor.call(0).source!
             source.emit(["data": ["t": 1]])
             await attempts.waitForCount(2)

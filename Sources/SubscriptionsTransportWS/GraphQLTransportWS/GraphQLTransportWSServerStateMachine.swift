@@ -26,6 +26,11 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         return false
     }
 
+    var awaitsInit: Bool {
+        if case .awaitingInit = state { return true }
+        return false
+    }
+
     mutating func opened() -> [ServerAction] {
         negotiatedOtherProtocol ? close(code: 4406, reason: "Subprotocol not acceptable") : []
     }
@@ -75,7 +80,7 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
             return [operations.start(id, request)]
         case .complete(let id):
             // The client stopped listening: nothing is sent back.
-            return operations.stop(id, frame: { _ in nil }).map { [$0] } ?? []
+            return operations.stop(id, frame: { _ in nil }) ?? []
         }
     }
 
@@ -100,7 +105,7 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
     }
 
     /// Closes 4500 with `message` when it may be shown and fits a close reason.
-    mutating func closeForInternalError(_ message: String) -> [ServerAction] {
+    private mutating func closeForInternalError(_ message: String) -> [ServerAction] {
         let reason = options.exposesInternalErrorMessages ? Self.fittingReason(message) : "Internal server error"
         return closeForHost(code: 4500, reason: reason)
     }
@@ -110,8 +115,30 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         message.utf8.count <= 123 ? message : "Internal server error"
     }
 
-    mutating func operationEnded(id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction] {
-        operations.ended(id, run: run, end: end)
+    func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
+        operations.id(of: run).map { GraphQLTransportWSServerFrame.next($0, result) }
+    }
+
+    mutating func operation(run: UInt64, produced output: OperationOutput) -> [ServerAction] {
+        if case .result(let result) = output {
+            return resultFrame(run: run, result).map { [.send($0)] } ?? []
+        }
+        guard let id = operations.end(run: run) else { return [] }
+        switch output {
+        case .result:
+            preconditionFailure("handled above")
+        case .completed:
+            return [.send(GraphQLTransportWSServerFrame.complete(id)), .operationEnded(id: id, end: .completed)]
+        case .rejected(let errors), .requestFailed(let errors), .streamFailed(let errors):
+            // An error ends the operation: no `complete` follows it.
+            let errors = OperationOutput.nonEmpty(errors)
+            return [
+                .send(GraphQLTransportWSServerFrame.error(id, errors)),
+                .operationEnded(id: id, end: .failed(message: errors[0].message)),
+            ]
+        case .executionFailed(let message):
+            return [.operationEnded(id: id, end: .failed(message: message))] + closeForInternalError(message)
+        }
     }
 
     mutating func keepAliveTimerFired() -> [ServerAction] {

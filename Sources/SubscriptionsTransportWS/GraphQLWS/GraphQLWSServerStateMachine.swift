@@ -27,6 +27,11 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         return false
     }
 
+    var awaitsInit: Bool {
+        if case .awaitingInit = state { return !isAcknowledged }
+        return false
+    }
+
     mutating func opened() -> [ServerAction] {
         // Apollo's server closes a socket without its subprotocol with 1002 (protocol error).
         negotiatedOtherProtocol ? close(code: 1002, reason: "Subprotocol not acceptable") : []
@@ -78,7 +83,7 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         case .start(let id, let request):
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
             if let replaced = operations.stop(id, frame: { _ in nil }) {
-                return [replaced, operations.start(id, request)]
+                return replaced + [operations.start(id, request)]
             }
             if let limit = options.maxLiveOperations, operations.count >= limit {
                 return [.send(GraphQLWSServerFrame.error(id, "Subscription limit reached"))]
@@ -88,7 +93,7 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
             return [.send(GraphQLWSServerFrame.error(id, message))]
         case .stop(let id):
-            return operations.stop(id, frame: GraphQLWSServerFrame.complete).map { [$0] } ?? []
+            return operations.stop(id, frame: GraphQLWSServerFrame.complete) ?? []
         case .connectionTerminate:
             return close(code: 1000, reason: "")
         case .keepAlive:
@@ -127,8 +132,34 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         }
     }
 
-    mutating func operationEnded(id: OperationID, run: UInt64, end: OperationEnd) -> [ServerAction] {
-        operations.ended(id, run: run, end: end)
+    func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
+        operations.id(of: run).map { GraphQLWSServerFrame.data($0, result) }
+    }
+
+    mutating func operation(run: UInt64, produced output: OperationOutput) -> [ServerAction] {
+        if case .result(let result) = output {
+            return resultFrame(run: run, result).map { [.send($0)] } ?? []
+        }
+        guard let id = operations.end(run: run) else { return [] }
+        switch output {
+        case .result:
+            preconditionFailure("handled above")
+        case .completed:
+            return [.send(GraphQLWSServerFrame.complete(id)), .operationEnded(id: id, end: .completed)]
+        case .rejected(let errors):
+            // Apollo's server sends validation errors as a result, then completes.
+            return [
+                .send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors))),
+                .send(GraphQLWSServerFrame.complete(id)),
+                .operationEnded(id: id, end: .failed(message: errors.first?.message ?? "")),
+            ]
+        case .requestFailed(let errors), .streamFailed(let errors):
+            // An error ends the operation: no `complete` follows it.
+            let message = OperationOutput.nonEmpty(errors)[0].message
+            return [.send(GraphQLWSServerFrame.error(id, message)), .operationEnded(id: id, end: .failed(message: message))]
+        case .executionFailed(let message):
+            return [.send(GraphQLWSServerFrame.error(id, message)), .operationEnded(id: id, end: .failed(message: message))]
+        }
     }
 
     mutating func keepAliveTimerFired() -> [ServerAction] {
@@ -144,11 +175,6 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         guard !isClosed else { return [] }
         state = .closed
         return operations.stopAll() + [.finish]
-    }
-
-    /// Apollo's server closes 1011 without a reason on an unexpected failure.
-    mutating func closeForInternalError(_ message: String) -> [ServerAction] {
-        closeForHost(code: 1011, reason: "")
     }
 
     mutating func closeForHost(code: UInt16, reason: String) -> [ServerAction] {

@@ -5,9 +5,8 @@ import Synchronization
 /// A transport either calls ``nextBatch()`` in a loop (a task per connection), or takes what is ready
 /// with ``takeReady(orNotify:)`` from wherever it writes (an event loop), and is called back when more
 /// is ready. Either way it writes every message it took and flushes once, so a fast producer costs one
-/// wake-up per batch rather than one per frame. Operation output pauses while more than the configured
-/// number of bytes are waiting (back-pressure); control frames never wait. Output of an operation that
-/// was stopped is dropped atomically with its stop, so no frame of a run can follow its terminal frame.
+/// wake-up per batch rather than one per frame. Operations wait for room before each result while
+/// more than the configured number of bytes are waiting (back-pressure); control frames never wait.
 /// After a close nothing more is accepted.
 public final class OutboundQueue: Sendable {
     private typealias Consumer = CheckedContinuation<[OutboundMessage]?, Never>
@@ -38,7 +37,6 @@ public final class OutboundQueue: Sendable {
         var bufferedBytes = 0
         /// No more messages are accepted.
         var closed = false
-        var liveRuns: Set<UInt64> = []
         var waiter: Waiter?
         var producers: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextProducer: UInt64 = 0
@@ -190,7 +188,6 @@ public final class OutboundQueue: Sendable {
         let (wakeup, released) = state.withLock { state -> (Wakeup?, [CheckedContinuation<Void, Never>]) in
             guard !state.closed else { return (nil, []) }
             state.closed = true
-            state.liveRuns = []
             return (state.enqueue(.close(code: code, reason: reason)), state.releaseProducers())
         }
         wakeup?.fire()
@@ -203,41 +200,21 @@ public final class OutboundQueue: Sendable {
             state.closed = true
             state.messages = []
             state.bufferedBytes = 0
-            state.liveRuns = []
             return (state.endWaiter(), state.releaseProducers())
         }
         wakeup?.fire()
         for continuation in released { continuation.resume() }
     }
 
-    /// Starts accepting output for an operation run.
-    func beginRun(_ run: UInt64) {
-        state.withLock { state in
-            if !state.closed { state.liveRuns.insert(run) }
+    /// Waits while more bytes than the budget are waiting for the transport; returns at once when
+    /// there is room, when the connection closed or when the calling task is cancelled.
+    nonisolated(nonsending) func waitForRoom() async {
+        while state.withLock({ !$0.closed && $0.bufferedBytes > budget }), !Task.isCancelled {
+            await waitForRoomOnce()
         }
     }
 
-    /// Queues one frame of a run's output, waiting while the buffer is over budget.
-    ///
-    /// - Returns: `false` if the run was stopped or the connection closed; the frame was dropped.
-    nonisolated(nonsending) func send(_ frame: [UInt8], run: UInt64) async -> Bool {
-        while true {
-            let (outcome, wakeup) = state.withLock { state -> (Bool?, Wakeup?) in
-                guard state.liveRuns.contains(run) else { return (false, nil) }
-                if state.bufferedBytes > budget { return (nil, nil) }
-                return (true, state.enqueue(.text(frame)))
-            }
-            wakeup?.fire()
-            guard let outcome else {
-                if Task.isCancelled { return false }
-                await waitForRoom()
-                continue
-            }
-            return outcome
-        }
-    }
-
-    private func waitForRoom() async {
+    private func waitForRoomOnce() async {
         let ticket = state.withLock { state -> UInt64 in
             state.nextProducer += 1
             return state.nextProducer
@@ -254,18 +231,5 @@ public final class OutboundQueue: Sendable {
         } onCancel: {
             state.withLock { $0.producers.removeValue(forKey: ticket) }?.resume()
         }
-    }
-
-    /// Ends a run: if it is still live, its last frame (if any) is queued and it accepts nothing more.
-    ///
-    /// - Returns: `true` if the run was live, so this call decided its end.
-    @discardableResult
-    func endRun(_ run: UInt64, sending frame: [UInt8]?) -> Bool {
-        let (wasLive, wakeup) = state.withLock { state -> (Bool, Wakeup?) in
-            guard state.liveRuns.remove(run) != nil else { return (false, nil) }
-            return (true, frame.flatMap { state.enqueue(.text($0)) })
-        }
-        wakeup?.fire()
-        return wasLive
     }
 }

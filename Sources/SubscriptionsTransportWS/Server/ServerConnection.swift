@@ -1,24 +1,22 @@
+import Synchronization
+
 /// The protocol side of one GraphQL WebSocket connection, for either protocol.
 ///
-/// The host feeds inbound frames with ``receive(_:)`` in the order they arrive, runs ``run()`` (or
-/// ``run(send:close:)``) for the life of the socket, writes what ``outbound`` yields, and reports the
-/// socket's end with ``transportClosed(code:reason:)``. Intake is serial and never waits for an
-/// operation: each operation runs in its own child task, and a client stop, a replacing `start`
-/// or the end of the connection cancel it.
+/// The host hands it inbound frames with ``receive(_:)`` in the order they arrive, writes what
+/// ``outbound`` yields, reports the socket's end with ``transportClosed(code:reason:)``, and runs
+/// ``run()`` (or ``run(send:close:)``) to wait until the connection and all its work have ended.
+///
+/// The connection is a driver: the protocol's state machine decides everything the client sees, and
+/// the driver carries its decisions out. Inputs are handled one at a time, where they arrive: a frame
+/// is decided before ``receive(_:)`` returns, so nothing waits between a socket and the protocol.
+/// Work that takes time runs in tasks the connection owns: the connect hook, each operation, the
+/// other hooks and the timers. They are cancelled when they are no longer needed (a client stop, a
+/// replacing `start`, the end of the connection) and ``run()`` returns only once they have all
+/// finished. They are tasks of their own rather than child tasks of ``run()`` because their inputs
+/// arrive on the host's threads (an event loop), not in a task; an idle connection therefore holds
+/// no task but the host's own.
 public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerConnection {
     typealias Context = Executor.Context
-
-    enum Event: Sendable {
-        case frame(InboundFrame)
-        case connectHookFinished(Result<ConnectionDecision<Context>, any Error>)
-        case operationEnded(id: OperationID, run: UInt64, end: OperationEnd)
-        /// An operation failed in a way `graphql-transport-ws` answers by closing the connection.
-        case internalError(message: String)
-        case initTimeout
-        case keepAliveTick
-        case hostClose(code: UInt16, reason: String)
-        case transportClosed(ConnectionClosure)
-    }
 
     /// Numbers the connections of one server from 1, in the order they were created; observers and
     /// log messages name the connection by it.
@@ -32,32 +30,62 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private let server: GraphQLWebSocketServer<Executor>
     private let observer: (any GraphQLWebSocketObserver)?
     private let clock: any Clock<Duration>
-    private let mismatch: Bool
-    private let events = ConnectionEventQueue<Event>()
     /// Sleeps until the init wait timeout, counted from the connection's creation.
     private let initTimeout: (@Sendable () async throws -> Void)?
+    private let state: Mutex<State>
+    /// Set once the connection has ended and every task and hook has finished.
+    private let finished = OneShot<Void>()
+
+    private struct State {
+        var machine: any ServerStateMachine
+        var started = false
+        var context: Context?
+        /// The tasks the connection runs, by number: operations are numbered by their run.
+        var operations: [UInt64: Task<Void, Never>] = [:]
+        /// Every other task: hooks and timers.
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var nextTask: UInt64 = 0
+        var initTimer: UInt64?
+        var timers: Set<UInt64> = []
+        var closure = ConnectionClosure(code: nil, reason: "")
+        var initiator = CloseInitiator.client
+        /// The machine closed: once the tasks are done, the end hooks run.
+        var ending = false
+        var endHooksStarted = false
+    }
 
     init(server: GraphQLWebSocketServer<Executor>, subprotocol: WebSocketSubprotocol, mismatch: Bool, clock: any Clock<Duration>) {
         self.server = server
         self.subprotocol = subprotocol
-        self.mismatch = mismatch
         self.clock = clock
         id = server.connections.makeID()
         observer = server.observer
         let onBatch = Self.batchObserver(server.observer, ObservedConnection(id: id, subprotocol: subprotocol))
         let timeout: Duration?
+        let machine: any ServerStateMachine
         if subprotocol == .graphQLTransportWS {
             outbound = OutboundQueue(budget: server.graphQLTransportWSOptions.outboundBufferBytes, onBatch: onBatch)
             timeout = server.graphQLTransportWSOptions.connectionInitWaitTimeout
+            machine = GraphQLTransportWSServerStateMachine(
+                options: server.graphQLTransportWSOptions,
+                pingHooks: (server.hooks.onPing != nil, server.hooks.onPong != nil),
+                negotiatedOtherProtocol: mismatch
+            )
         } else {
             outbound = OutboundQueue(budget: server.graphQLWSOptions.outboundBufferBytes, onBatch: onBatch)
             timeout = server.graphQLWSOptions.connectionInitWaitTimeout
+            machine = GraphQLWSServerStateMachine(
+                options: server.graphQLWSOptions,
+                operationsWithoutInitAllowed: Self.runsOperationsWithoutInit(server, subprotocol),
+                negotiatedOtherProtocol: mismatch
+            )
         }
         if let timeout, timeout > .zero, !Self.runsOperationsWithoutInit(server, subprotocol) {
             initTimeout = Self.sleeper(clock, until: timeout)
         } else {
             initTimeout = nil
         }
+        state = Mutex(State(machine: machine))
     }
 
     private static func batchObserver(
@@ -91,40 +119,15 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         return { try await clock.sleep(until: deadline, tolerance: nil) }
     }
 
-    private func makeMachine() -> any ServerStateMachine {
-        if subprotocol == .graphQLTransportWS {
-            return GraphQLTransportWSServerStateMachine(
-                options: server.graphQLTransportWSOptions,
-                pingHooks: (server.hooks.onPing != nil, server.hooks.onPong != nil),
-                negotiatedOtherProtocol: mismatch
-            )
+    // MARK: Inputs
+
+    /// Hands the connection one inbound frame. The protocol's answer to it, if any, is queued on
+    /// ``outbound`` before the call returns.
+    public func receive(_ frame: InboundFrame) {
+        handle { state in
+            observe(.messageReceived(bytes: frame.byteCount))
+            return state.machine.received(frame)
         }
-        return GraphQLWSServerStateMachine(
-            options: server.graphQLWSOptions,
-            operationsWithoutInitAllowed: Self.runsOperationsWithoutInit(server, subprotocol),
-            negotiatedOtherProtocol: mismatch
-        )
-    }
-
-    /// Hands the connection one inbound frame.
-    ///
-    /// Returns as soon as the frame is queued; waits only while many frames are already pending, which
-    /// pushes back on a client that floods the socket.
-    public func receive(_ frame: InboundFrame) async {
-        await events.postFrame(.frame(frame))
-    }
-
-    /// Hands the connection one inbound frame without waiting, for hosts that read on an event loop.
-    ///
-    /// - Parameters:
-    ///   - frame: The frame; it is always taken.
-    ///   - resumeReading: Called once, from the connection's task, when the host may read again after
-    ///     this call returned `false`.
-    /// - Returns: `true` if the host may go on reading; `false` when many frames are already pending,
-    ///   so the host should stop reading from the socket (pushing back on a flooding client) until
-    ///   `resumeReading` is called.
-    public func receive(_ frame: InboundFrame, resumeReading: @escaping @Sendable () -> Void) -> Bool {
-        events.postFrame(.frame(frame), onRoom: resumeReading)
     }
 
     /// Tells the connection that the socket is gone: operations are cancelled and nothing more is sent.
@@ -133,14 +136,206 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     ///   - code: The close code the peer sent, if any.
     ///   - reason: The close reason the peer sent.
     public func transportClosed(code: UInt16?, reason: String) {
-        events.post(.transportClosed(.init(code: code, reason: reason)))
+        handle { state in
+            guard !state.machine.isClosed else { return [] }
+            state.closure = ConnectionClosure(code: code, reason: reason)
+            state.initiator = .client
+            return state.machine.transportClosed()
+        }
     }
 
     /// Closes the connection from the host's side (for example an oversized message or a shutdown):
     /// operations are cancelled and a close frame is the last message.
     public func close(code: UInt16, reason: String) {
-        events.post(.hostClose(code: code, reason: reason))
+        handle { $0.machine.closeForHost(code: code, reason: reason) }
     }
+
+    /// Feeds the machine one input and carries out its actions, in order, before any other input.
+    ///
+    /// Frames are queued while the state is locked, so the order of frames is the order of the
+    /// machine's decisions. Nothing here waits: hooks and operations run in tasks.
+    private func handle(_ input: (inout State) -> [ServerAction]) {
+        state.withLock { state in
+            start(&state)
+            let wasAcknowledged = state.machine.isAcknowledged
+            perform(input(&state), on: &state)
+            if !wasAcknowledged, state.machine.isAcknowledged { observe(.acknowledged) }
+            if let timer = state.initTimer, !state.machine.awaitsInit {
+                state.initTimer = nil
+                state.timers.remove(timer)
+                state.tasks.removeValue(forKey: timer)?.cancel()
+            }
+            finishIfDone(&state)
+        }
+    }
+
+    /// Starts the connection on its first input or when it is run.
+    private func start(_ state: inout State) {
+        guard !state.started else { return }
+        state.started = true
+        observe(.opened)
+        let goingAway = server.connections.register(id: id) { [weak self] code, reason in
+            self?.close(code: code, reason: reason)
+        }
+        if let initTimeout {
+            state.initTimer = spawnTimer(&state) { [weak self] in
+                guard (try? await initTimeout()) != nil else { return }
+                self?.handle { $0.machine.initTimeoutFired() }
+            }
+        }
+        perform(state.machine.opened(), on: &state)
+        if let goingAway {
+            perform(state.machine.closeForHost(code: goingAway.code, reason: goingAway.reason), on: &state)
+        }
+    }
+
+    private func perform(_ actions: [ServerAction], on state: inout State) {
+        for action in actions {
+            switch action {
+            case .send(let frame):
+                outbound.send(frame)
+            case .runConnectHook(let payload):
+                let onConnect = server.hooks.onConnect
+                spawn(&state) { [weak self] in
+                    let outcome: Result<ConnectionDecision<Context>, any Error>
+                    do {
+                        outcome = .success(try await onConnect(payload))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    self?.connectHookFinished(outcome)
+                }
+            case .startOperation(let id, let run, let request):
+                // Reported before anything can fail, as the machine counts the operation live from
+                // here on and will end it exactly once.
+                observe(.operationStarted(id, operationName: request.operationName))
+                guard let context = state.context ?? server.hooks.contextWithoutInit?() else {
+                    perform(state.machine.operation(run: run, produced: .executionFailed(message: "No context")), on: &state)
+                    continue
+                }
+                state.operations[run] = Task { [self] in
+                    await runOperation(run: run, id: id, request: request, context: context)
+                    taskFinished(operation: run)
+                }
+            case .cancelOperation(let run):
+                state.operations[run]?.cancel()
+            case .operationEnded(let id, let end):
+                observe(.operationEnded(id, end))
+                if let onOperationComplete = server.hooks.onOperationComplete {
+                    spawn(&state) { await onOperationComplete(id) }
+                }
+            case .startKeepAlive(let interval):
+                startKeepAlive(clock, every: interval, &state)
+            case .notifyPing(let payload):
+                if let onPing = server.hooks.onPing { spawn(&state) { await onPing(payload) } }
+            case .notifyPong(let payload):
+                if let onPong = server.hooks.onPong { spawn(&state) { await onPong(payload) } }
+            case .close(let code, let reason):
+                state.closure = ConnectionClosure(code: code, reason: reason)
+                state.initiator = .server
+                outbound.close(code: code, reason: reason)
+                end(&state)
+            case .finish:
+                outbound.abandon()
+                end(&state)
+            }
+        }
+    }
+
+    private func connectHookFinished(_ outcome: Result<ConnectionDecision<Context>, any Error>) {
+        handle { state in
+            switch outcome {
+            case .success(.accept(let context, let payload)):
+                state.context = context
+                return state.machine.connectHookFinished(.accepted(acknowledgementPayload: payload))
+            case .success(.reject(let message)):
+                let actions = state.machine.connectHookFinished(.rejected(message: message))
+                if !actions.isEmpty { observe(.refused) }
+                return actions
+            case .failure(let error):
+                let actions = state.machine.connectHookFinished(.failed(message: messageOf(error)))
+                if !actions.isEmpty { observe(.connectHookFailed(message: messageOf(error))) }
+                return actions
+            }
+        }
+    }
+
+    // MARK: Tasks
+
+    /// Starts a task the connection owns and waits for before it ends.
+    @discardableResult
+    private func spawn(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
+        state.nextTask += 1
+        let key = state.nextTask
+        state.tasks[key] = Task { [self] in
+            await work()
+            taskFinished(key)
+        }
+        return key
+    }
+
+    /// Starts a timer task, cancelled when the connection ends.
+    private func spawnTimer(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
+        let key = spawn(&state, work)
+        state.timers.insert(key)
+        return key
+    }
+
+    private func startKeepAlive<C: Clock<Duration>>(_ clock: C, every interval: Duration, _ state: inout State) {
+        // The first deadline is taken now, and later ones are counted from it, so ticks never
+        // drift with task scheduling.
+        let first = clock.now.advanced(by: interval)
+        spawnTimer(&state) { [weak self] in
+            var deadline = first
+            while (try? await clock.sleep(until: deadline, tolerance: nil)) != nil {
+                guard let self else { return }
+                self.handle { $0.machine.keepAliveTimerFired() }
+                deadline = deadline.advanced(by: interval)
+            }
+        }
+    }
+
+    private func taskFinished(_ key: UInt64) {
+        state.withLock { state in
+            state.tasks[key] = nil
+            state.timers.remove(key)
+            finishIfDone(&state)
+        }
+    }
+
+    private func taskFinished(operation run: UInt64) {
+        state.withLock { state in
+            state.operations[run] = nil
+            finishIfDone(&state)
+        }
+    }
+
+    /// The machine closed: cancel every operation and timer; the end hooks follow once all tasks
+    /// have finished.
+    private func end(_ state: inout State) {
+        guard !state.ending else { return }
+        state.ending = true
+        for operation in state.operations.values { operation.cancel() }
+        for timer in state.timers { state.tasks[timer]?.cancel() }
+        state.initTimer = nil
+    }
+
+    private func finishIfDone(_ state: inout State) {
+        guard state.ending, !state.endHooksStarted, state.operations.isEmpty, state.tasks.isEmpty else { return }
+        state.endHooksStarted = true
+        let context = state.machine.isAcknowledged ? state.context : nil
+        let (closure, initiator) = (state.closure, state.initiator)
+        observe(.closed(closure, initiator: initiator))
+        let (hooks, connections, finished, id) = (server.hooks, server.connections, finished, id)
+        Task {
+            if let context { await hooks.onDisconnect?(context, closure) }
+            await hooks.onClose?(closure)
+            connections.unregister(id)
+            finished.fulfill(())
+        }
+    }
+
+    // MARK: Running
 
     /// Runs the connection, writing through two closures: the seed's simple interface.
     ///
@@ -174,174 +369,24 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
     }
 
-    /// Runs the connection until it ends and every operation and hook has finished.
+    /// Runs the connection until it has ended and every operation and hook has finished.
+    ///
+    /// Cancelling the calling task ends the connection as if the socket went away; the call still
+    /// returns only once the connection's work has finished.
     public func run() async {
-        let goingAway = server.connections.register(id: id) { [events] code, reason in
-            events.post(.hostClose(code: code, reason: reason))
-        }
-        defer { server.connections.unregister(id) }
-        observe(.opened)
-        if let goingAway {
-            close(code: goingAway.code, reason: goingAway.reason)
-        }
-        await withDiscardingTaskGroup { group in
-            var machine = makeMachine()
-            var context: Context?
-            var stopSignals: [UInt64: StopSignal] = [:]
-            var closure = ConnectionClosure(code: nil, reason: "")
-            var initiator = CloseInitiator.client
-
-            if let initTimeout {
-                group.addTask {
-                    guard (try? await initTimeout()) != nil else { return }
-                    self.events.post(.initTimeout)
-                }
-            }
-            var actions = machine.opened()
-            while true {
-                for action in actions {
-                    switch action {
-                    case .send(let frame):
-                        outbound.send(frame)
-                    case .runConnectHook(let payload):
-                        let onConnect = server.hooks.onConnect
-                        group.addTask {
-                            do {
-                                self.events.post(.connectHookFinished(.success(try await onConnect(payload))))
-                            } catch {
-                                self.events.post(.connectHookFinished(.failure(error)))
-                            }
-                        }
-                    case .startOperation(let id, let run, let request):
-                        // Reported before anything can fail, as the machine counts the operation live
-                        // from here on and will end it exactly once.
-                        observe(.operationStarted(id, operationName: request.operationName))
-                        guard let operationContext = context ?? server.hooks.contextWithoutInit?() else { continue }
-                        let signal = StopSignal()
-                        stopSignals[run] = signal
-                        outbound.beginRun(run)
-                        group.addTask {
-                            await withDiscardingTaskGroup { operation in
-                                operation.addTask {
-                                    await self.runOperation(id: id, run: run, request: request, context: operationContext)
-                                    signal.fire()
-                                }
-                                await signal.wait()
-                                operation.cancelAll()
-                            }
-                        }
-                    case .stopOperation(let id, let run, let frame):
-                        outbound.endRun(run, sending: frame)
-                        stopSignals.removeValue(forKey: run)?.fire()
-                        observe(.operationEnded(id, .stopped))
-                        await server.hooks.onOperationComplete?(id)
-                    case .operationFinished(let id, let end):
-                        observe(.operationEnded(id, end))
-                        await server.hooks.onOperationComplete?(id)
-                    case .startKeepAlive(let interval):
-                        startKeepAlive(clock, group: &group, every: interval)
-                    case .notifyPing(let payload):
-                        await server.hooks.onPing?(payload)
-                    case .notifyPong(let payload):
-                        await server.hooks.onPong?(payload)
-                    case .close(let code, let reason):
-                        closure = .init(code: code, reason: reason)
-                        initiator = .server
-                        outbound.close(code: code, reason: reason)
-                    case .finish:
-                        outbound.abandon()
-                    }
-                }
-                if machine.isClosed { break }
-                guard let event = await events.next(isFrame: { if case .frame = $0 { true } else { false } }) else {
-                    break
-                }
-                switch event {
-                case .frame(let frame):
-                    observe(.messageReceived(bytes: frame.byteCount))
-                    actions = machine.received(frame)
-                case .connectHookFinished(.success(.accept(let newContext, let payload))):
-                    context = newContext
-                    actions = machine.connectHookFinished(.accepted(acknowledgementPayload: payload))
-                    if machine.isAcknowledged { observe(.acknowledged) }
-                case .connectHookFinished(.success(.reject(let message))):
-                    actions = machine.connectHookFinished(.rejected(message: message))
-                    if !actions.isEmpty { observe(.refused) }
-                case .connectHookFinished(.failure(let error)):
-                    actions = machine.connectHookFinished(.failed(message: messageOf(error)))
-                    if !actions.isEmpty { observe(.connectHookFailed(message: messageOf(error))) }
-                case .operationEnded(let id, let run, let end):
-                    actions = machine.operationEnded(id: id, run: run, end: end)
-                    stopSignals[run] = nil
-                case .internalError(let message):
-                    actions = machine.closeForInternalError(message)
-                case .initTimeout:
-                    actions = machine.initTimeoutFired()
-                case .keepAliveTick:
-                    actions = machine.keepAliveTimerFired()
-                case .hostClose(let code, let reason):
-                    actions = machine.closeForHost(code: code, reason: reason)
-                case .transportClosed(let peerClosure):
-                    closure = peerClosure
-                    initiator = .client
-                    actions = machine.transportClosed()
-                }
-            }
-            events.finish()
-            group.cancelAll()
-            observe(.closed(closure, initiator: initiator))
-            if machine.isAcknowledged, let context {
-                await server.hooks.onDisconnect?(context, closure)
-            }
-            await server.hooks.onClose?(closure)
+        state.withLock { start(&$0) }
+        await withTaskCancellationHandler {
+            await finished.wait()
+        } onCancel: {
+            transportClosed()
         }
     }
 
-    private func startKeepAlive<C: Clock<Duration>>(_ clock: C, group: inout DiscardingTaskGroup, every interval: Duration) {
-        // The first deadline is taken now, in the intake, and later ones are counted from it, so
-        // ticks never drift with task scheduling.
-        var deadline = clock.now.advanced(by: interval)
-        group.addTask {
-            while (try? await clock.sleep(until: deadline, tolerance: nil)) != nil {
-                self.events.post(.keepAliveTick)
-                deadline = deadline.advanced(by: interval)
-            }
-        }
-    }
+    // MARK: Operations
 
-    /// How an operation run ended, as far as the client must hear of it.
-    private enum RunEnd {
-        /// The operation's last frame, if any, and how it ended.
-        case lastFrame([UInt8]?, OperationEnd)
-        /// An unexpected failure that closes the connection (`graphql-transport-ws`).
-        case closeConnection(message: String)
-    }
-
-    private func runOperation(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async {
-        let end = await operationOutput(id: id, run: run, request: request, context: context)
-        switch end {
-        case .lastFrame(let frame, let operationEnd):
-            // The table learns of the end before the client can see it, so the id is free for reuse
-            // by the time a client reacts to the last frame.
-            events.post(.operationEnded(id: id, run: run, end: operationEnd))
-            outbound.endRun(run, sending: frame)
-        case .closeConnection(let message):
-            events.post(.operationEnded(id: id, run: run, end: .failed(message: message)))
-            if outbound.endRun(run, sending: nil) {
-                events.post(.internalError(message: message))
-            }
-        }
-    }
-
-    /// Streams an operation's results and returns how it ended.
-    private func operationOutput(id: OperationID, run: UInt64, request: OperationRequest, context: Context) async -> RunEnd {
-        let transportWS = subprotocol == .graphQLTransportWS
-        /// The operation ends with `errors` instead of results.
-        func failure(_ errors: [GraphQLFormattedError]) -> RunEnd {
-            let frame = transportWS ? GraphQLTransportWSServerFrame.error(id, errors) : GraphQLWSServerFrame.error(id, errors[0].message)
-            return .lastFrame(frame, .failed(message: errors[0].message))
-        }
-        let stopped = RunEnd.lastFrame(nil, .stopped)
+    /// Runs one operation and reports what it produces to the machine, until it ends or is
+    /// cancelled.
+    private func runOperation(run: UInt64, id: OperationID, request: OperationRequest, context: Context) async {
         var request = request
         let outcome: ExecutionOutcome
         do {
@@ -350,29 +395,28 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             }
             outcome = try await server.executor.execute(request, context: context)
         } catch let error as GraphQLRequestError {
-            return failure(error.errors)
+            report(run, .requestFailed(error.errors))
+            return
         } catch {
-            return transportWS ? .closeConnection(message: messageOf(error)) : failure([GraphQLFormattedError(message: messageOf(error))])
+            report(run, .executionFailed(message: messageOf(error)))
+            return
         }
-        let next = transportWS ? GraphQLTransportWSServerFrame.next : GraphQLWSServerFrame.data
         switch outcome {
         case .single(let result):
-            guard await outbound.send(next(id, result), run: run) else { return stopped }
+            await outbound.waitForRoom()
+            if report(run, result) { report(run, .completed) }
         case .rejected(let errors):
-            if transportWS { return failure(errors) }
-            guard await outbound.send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors)), run: run) else {
-                return stopped
-            }
-            return .lastFrame(GraphQLWSServerFrame.complete(id), .failed(message: errors.first?.message ?? ""))
+            report(run, .rejected(errors))
         case .stream(let results):
             if Task.isCancelled {
                 await Self.terminate(results)
-                return stopped
+                return
             }
             do {
                 var sentSinceYield = 0
                 for try await result in results {
-                    guard await outbound.send(next(id, result), run: run) else { return stopped }
+                    await outbound.waitForRoom()
+                    guard report(run, result) else { return }
                     // A source that never suspends must not starve the other operations and
                     // connections sharing the cooperative pool.
                     sentSinceYield += 1
@@ -382,10 +426,26 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     }
                 }
             } catch {
-                return failure(Self.errors(of: error))
+                report(run, .streamFailed(Self.errors(of: error)))
+                return
             }
+            report(run, .completed)
         }
-        return .lastFrame(transportWS ? GraphQLTransportWSServerFrame.complete(id) : GraphQLWSServerFrame.complete(id), .completed)
+    }
+
+    /// Queues the frame of one result of a run, if the run is still live.
+    ///
+    /// - Returns: Whether the run is live.
+    private func report(_ run: UInt64, _ result: ExecutionResult) -> Bool {
+        state.withLock { state in
+            guard let frame = state.machine.resultFrame(run: run, result) else { return false }
+            outbound.send(frame)
+            return true
+        }
+    }
+
+    private func report(_ run: UInt64, _ output: OperationOutput) {
+        handle { $0.machine.operation(run: run, produced: output) }
     }
 
     private static func errors(of error: any Error) -> [GraphQLFormattedError] {

@@ -6,11 +6,9 @@
 public protocol WebSocketServerConnection: Sendable {
     /// Frames to write, in order; a transport drains it batch by batch.
     var outbound: OutboundQueue { get }
-    /// Hands the connection one inbound frame, in arrival order.
-    func receive(_ frame: InboundFrame) async
-    /// Hands the connection one inbound frame without waiting; returns `false` when the host should
-    /// stop reading until `resumeReading` is called (back-pressure on a flooding client).
-    func receive(_ frame: InboundFrame, resumeReading: @escaping @Sendable () -> Void) -> Bool
+    /// Hands the connection one inbound frame, in arrival order; the protocol's answer to it, if any,
+    /// is queued on ``outbound`` before the call returns.
+    func receive(_ frame: InboundFrame)
     /// Tells the connection that the socket is gone, with the peer's close code and reason if any;
     /// nothing more is sent.
     func transportClosed(code: UInt16?, reason: String)

@@ -1,0 +1,74 @@
+import Synchronization
+
+/// A value that is set once and that any number of tasks can wait for: the package's one waiting
+/// primitive, for "until this has happened" (a connection ended, a server drained, a gate opened).
+package final class OneShot<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var waiters: [UInt64: CheckedContinuation<Value?, Never>] = [:]
+        var nextTicket: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    /// The value, if it was set.
+    package var value: Value? { state.withLock { $0.value } }
+
+    /// Sets the value and wakes every waiter; later calls change nothing.
+    ///
+    /// - Returns: Whether this call set the value.
+    @discardableResult
+    package func fulfill(_ value: Value) -> Bool {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>]? in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(returning: value) }
+        return true
+    }
+
+    /// Waits for the value, whatever happens to the waiting task.
+    package func wait() async -> Value {
+        if let value { return value }
+        let ticket = state.withLock { state -> UInt64 in
+            state.nextTicket += 1
+            return state.nextTicket
+        }
+        return await withCheckedContinuation { continuation in
+            register(ticket, continuation, orResumeIf: false)
+        }!
+    }
+
+    /// Waits for the value, or until the waiting task is cancelled.
+    ///
+    /// - Returns: The value, or `nil` when the task was cancelled first.
+    package func waitUnlessCancelled() async -> Value? {
+        if let value { return value }
+        let ticket = state.withLock { state -> UInt64 in
+            state.nextTicket += 1
+            return state.nextTicket
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                register(ticket, continuation, orResumeIf: Task.isCancelled)
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(returning: nil)
+        }
+    }
+
+    private func register(_ ticket: UInt64, _ continuation: CheckedContinuation<Value?, Never>, orResumeIf cancelled: Bool) {
+        let ready = state.withLock { state -> Value?? in
+            if let value = state.value { return .some(value) }
+            if cancelled { return .some(nil) }
+            state.waiters[ticket] = continuation
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+}
