@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Publish-to-delivery latency percentiles and throughput, in one process and across two
@@ -20,6 +21,18 @@ let package = Package(
             dependencies: [
                 .product(name: "SubscriptionsPubSub", package: "SubscriptionsTransportWS"),
                 .product(name: "SubscriptionsPubSubPostgres", package: "SubscriptionsTransportWS"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // A server whose results are pre-encoded bytes: the protocol and the SwiftNIO transport alone,
+        // under the load tool (`Benchmarks/side-by-side.sh`).
+        .executableTarget(
+            name: "protocol-server",
+            dependencies: [
+                .product(name: "SubscriptionsTransportWS", package: "SubscriptionsTransportWS"),
+                .product(name: "SubscriptionsTransportWSNIO", package: "SubscriptionsTransportWS"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -48,7 +48,7 @@ func drive(
             await connection.run()
             return 0
         }
-        await connection.receive(.text(#"{"type":"connection_init"}"#))
+        connection.receive(.text(#"{"type":"connection_init"}"#))
         // graphql-transport-ws clients wait for the acknowledgement before subscribing.
         var written = 0
         acknowledged: while let batch = await connection.outbound.nextBatch() {
@@ -58,7 +58,7 @@ func drive(
             }
         }
         for operation in 0..<operations {
-            await connection.receive(
+            connection.receive(
                 .text(#"{"id":"\#(operation)","type":"\#(start)","payload":{"query":"subscription { counter }"}}"#)
             )
             var completed = false
@@ -86,7 +86,9 @@ let benchmarks: @Sendable () -> Void = {
 
     let events = (0..<1_000).map { ExecutionResult(encodedJSON: Array(#"{"data":{"counter":\#($0)}}"#.utf8)) }
     let streaming = GraphQLWebSocketServer(executor: ReadyExecutor(results: events))
-    let query = GraphQLWebSocketServer(executor: ReadyExecutor(results: [ExecutionResult(encodedJSON: Array(#"{"data":{"hello":"Hello world"}}"#.utf8))]))
+    let query = GraphQLWebSocketServer(
+        executor: ReadyExecutor(results: [ExecutionResult(encodedJSON: Array(#"{"data":{"hello":"Hello world"}}"#.utf8))])
+    )
 
     // The same stream with logs (at the default level, info) and Prometheus metrics on: the cost of
     // observing every message.
@@ -119,7 +121,8 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Parse a subscribe message") { benchmark in
         let frame = Array(
-            #"{"id":"0b8e1f9a-62a4-4d7a-9d55-5f6c2b0e7c11","type":"subscribe","payload":{"query":"subscription OnMessage($channel: String!) { messages(channel: $channel) { id text } }","variables":{"channel":"general"},"operationName":"OnMessage"}}"#.utf8
+            #"{"id":"0b8e1f9a-62a4-4d7a-9d55-5f6c2b0e7c11","type":"subscribe","payload":{"query":"subscription OnMessage($channel: String!) { messages(channel: $channel) { id text } }","variables":{"channel":"general"},"operationName":"OnMessage"}}"#
+                .utf8
         )
         for _ in benchmark.scaledIterations {
             blackHole(try? JSONValue.parse(frame))
