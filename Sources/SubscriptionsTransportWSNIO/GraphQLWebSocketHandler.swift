@@ -38,8 +38,10 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var receivedClose = false
     private var closeTimer: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
-    /// The next drain, scheduled while output streams.
-    private var followUp: Scheduled<Void>?
+    /// A drain is scheduled after the coalescing interval, while output streams.
+    private var followUpScheduled = false
+    private var scheduler: EventLoopOutputScheduler?
+    private var followUpDrain: (@Sendable () -> Void)?
     private var awaitingPong = false
     /// Called by the outbound queue when output is ready; schedules one drain on the event loop.
     private var outputReady: (@Sendable () -> Void)?
@@ -54,7 +56,14 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.context = context
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        outputReady = { eventLoop.execute { loopBound.value.drain() } }
+        let scheduler = EventLoopOutputScheduler.of(eventLoop)
+        self.scheduler = scheduler
+        let drain: @Sendable () -> Void = { loopBound.value.drain() }
+        outputReady = { scheduler.schedule(drain) }
+        followUpDrain = {
+            loopBound.value.followUpScheduled = false
+            loopBound.value.drain()
+        }
         if let interval = configuration.pingInterval {
             let period = TimeAmount.nanoseconds(interval.nanoseconds)
             pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
@@ -248,12 +257,9 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func scheduleFollowUp(_ context: ChannelHandlerContext) {
-        guard followUp == nil else { return }
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        followUp = context.eventLoop.scheduleTask(in: .nanoseconds(configuration.outputCoalescing.nanoseconds)) {
-            loopBound.value.followUp = nil
-            loopBound.value.drain()
-        }
+        guard !followUpScheduled, let scheduler, let followUpDrain else { return }
+        followUpScheduled = true
+        scheduler.scheduleFollowUp(followUpDrain, after: .nanoseconds(configuration.outputCoalescing.nanoseconds))
     }
 
     /// Writes messages as one buffer (not flushed).
@@ -333,8 +339,6 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func stopTimers() {
         pingTimer?.cancel()
         pingTimer = nil
-        followUp?.cancel()
-        followUp = nil
         closeTimer?.cancel()
         closeTimer = nil
     }

@@ -82,10 +82,6 @@ enum GraphQLTransportWSServerFrame {
         FrameEncoding.frame(type: "pong", payload: payload.map { JSONValue.object($0).encoded })
     }
 
-    static func next(_ id: OperationID, _ result: ExecutionResult) -> [UInt8] {
-        FrameEncoding.frame(type: "next", id: id, payload: result.encodedJSON)
-    }
-
     static func error(_ id: OperationID, _ errors: [GraphQLFormattedError]) -> [UInt8] {
         FrameEncoding.frame(type: "error", id: id, payload: JSONValue.array(errors.map(\.jsonValue)).encoded)
     }

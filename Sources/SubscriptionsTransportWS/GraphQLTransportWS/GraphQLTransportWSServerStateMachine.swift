@@ -9,7 +9,7 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
     }
 
     private var state = State.awaitingInit
-    private var operations = OperationTable()
+    private var operations = OperationTable(resultType: "next")
     private(set) var isAcknowledged = false
     private let options: GraphQLTransportWSServerOptions
     private let pingHooks: (onPing: Bool, onPong: Bool)
@@ -116,7 +116,7 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
     }
 
     func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
-        operations.id(of: run).map { GraphQLTransportWSServerFrame.next($0, result) }
+        operations.resultFrame(run: run, result)
     }
 
     mutating func operation(run: UInt64, produced output: OperationOutput) -> [ServerAction] {

@@ -9,7 +9,7 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
     }
 
     private var state = State.awaitingInit
-    private var operations = OperationTable()
+    private var operations = OperationTable(resultType: "data")
     private var keepAliveRunning = false
     private(set) var isAcknowledged = false
     private let options: GraphQLWSServerOptions
@@ -133,7 +133,7 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
     }
 
     func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
-        operations.id(of: run).map { GraphQLWSServerFrame.data($0, result) }
+        operations.resultFrame(run: run, result)
     }
 
     mutating func operation(run: UInt64, produced output: OperationOutput) -> [ServerAction] {

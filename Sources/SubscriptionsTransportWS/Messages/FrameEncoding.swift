@@ -18,6 +18,24 @@ enum FrameEncoding {
         return frame
     }
 
+    /// The bytes of a frame up to its payload, `{"type":"…","id":…,"payload":`: the same for every
+    /// result of one operation, so computed once per operation.
+    static func prefix(type: StaticString, id: OperationID) -> [UInt8] {
+        var prefix = frame(type: type, id: id, payload: [])
+        prefix.removeLast()
+        return prefix
+    }
+
+    /// A frame made of a ``prefix(type:id:)`` and a payload.
+    static func frame(prefix: [UInt8], payload: [UInt8]) -> [UInt8] {
+        var frame: [UInt8] = []
+        frame.reserveCapacity(prefix.count + payload.count + 1)
+        frame.append(contentsOf: prefix)
+        frame.append(contentsOf: payload)
+        frame.append(UInt8(ascii: "}"))
+        return frame
+    }
+
     static func messagePayload(_ message: String) -> [UInt8] {
         var payload: [UInt8] = Array(#"{"message":"#.utf8)
         payload.appendJSONString(message)

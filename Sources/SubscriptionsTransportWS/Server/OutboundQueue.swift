@@ -44,13 +44,30 @@ public final class OutboundQueue: Sendable {
         mutating func enqueue(_ message: OutboundMessage) -> Wakeup? {
             switch waiter.take() {
             case .task(let consumer):
-                return .handoff(consumer, [message])
+                // Frames queued quietly before this one go first.
+                append(message)
+                return .handoff(consumer, takeMessages())
             case .callback(let callback):
                 append(message)
                 return .notify(callback)
             case nil:
                 append(message)
                 return nil
+            }
+        }
+
+        /// Queues a message without waking whoever waits; ``wakeWaiter()`` does, later.
+        mutating func enqueueQuietly(_ message: OutboundMessage) {
+            append(message)
+        }
+
+        /// Wakes whoever waits if messages are ready.
+        mutating func wakeWaiter() -> Wakeup? {
+            guard !messages.isEmpty else { return nil }
+            switch waiter.take() {
+            case .task(let consumer): return .handoff(consumer, takeMessages())
+            case .callback(let callback): return .notify(callback)
+            case nil: return nil
             }
         }
 
@@ -183,6 +200,20 @@ public final class OutboundQueue: Sendable {
         return accepted
     }
 
+    /// Queues a frame without waking the transport: for a producer that queues many frames of many
+    /// connections at once and then wakes each transport with ``wakeTransport()``.
+    func queueQuietly(_ frame: [UInt8]) {
+        state.withLock { state in
+            if !state.closed { state.enqueueQuietly(.text(frame)) }
+        }
+    }
+
+    /// Wakes the transport for the frames queued with ``queueQuietly(_:)``, if it waits for them.
+    func wakeTransport() {
+        let wakeup = state.withLock { $0.wakeWaiter() }
+        wakeup?.fire()
+    }
+
     /// Queues a close frame; nothing is accepted after it.
     func close(code: UInt16, reason: String) {
         let (wakeup, released) = state.withLock { state -> (Wakeup?, [CheckedContinuation<Void, Never>]) in
@@ -206,10 +237,15 @@ public final class OutboundQueue: Sendable {
         for continuation in released { continuation.resume() }
     }
 
+    /// Whether more bytes than the budget are waiting for the transport.
+    var isOverBudget: Bool {
+        state.withLock { !$0.closed && $0.bufferedBytes > budget }
+    }
+
     /// Waits while more bytes than the budget are waiting for the transport; returns at once when
     /// there is room, when the connection closed or when the calling task is cancelled.
     nonisolated(nonsending) func waitForRoom() async {
-        while state.withLock({ !$0.closed && $0.bufferedBytes > budget }), !Task.isCancelled {
+        while isOverBudget, !Task.isCancelled {
             await waitForRoomOnce()
         }
     }

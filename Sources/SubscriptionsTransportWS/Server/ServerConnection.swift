@@ -407,6 +407,16 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             if report(run, result) { report(run, .completed) }
         case .rejected(let errors):
             report(run, .rejected(errors))
+        case .stream(let results as any PushedResults):
+            do {
+                try await results.push(
+                    to: ResultSink(deliver: { [self] result in deliver(run, result) }, flush: { [outbound] in outbound.wakeTransport() })
+                )
+            } catch {
+                report(run, .streamFailed(Self.errors(of: error)))
+                return
+            }
+            report(run, .completed)
         case .stream(let results):
             if Task.isCancelled {
                 await Self.terminate(results)
@@ -441,6 +451,17 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             guard let frame = state.machine.resultFrame(run: run, result) else { return false }
             outbound.send(frame)
             return true
+        }
+    }
+
+    /// Queues a pushed result without waking the transport, unless the client is too far behind or
+    /// the run is over.
+    private func deliver(_ run: UInt64, _ result: ExecutionResult) -> ResultDelivery {
+        guard !outbound.isOverBudget else { return .clientTooSlow }
+        return state.withLock { state in
+            guard let frame = state.machine.resultFrame(run: run, result) else { return .operationEnded }
+            outbound.queueQuietly(frame)
+            return .delivered
         }
     }
 

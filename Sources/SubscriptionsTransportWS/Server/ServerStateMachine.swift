@@ -76,23 +76,37 @@ protocol ServerStateMachine {
 
 /// The live operations of a connection, shared by both protocols' machines.
 struct OperationTable {
-    /// Live runs by id; the id is kept in the JSON form the client used, for echoing.
+    /// A live run: its id in the JSON form the client used (for echoing), and the first bytes of
+    /// every result frame it sends.
+    private struct LiveRun {
+        let id: OperationID
+        let resultPrefix: [UInt8]
+    }
+
+    /// Live runs by id.
     private var runs: [OperationID: UInt64] = [:]
-    /// The id of each live run.
-    private var ids: [UInt64: OperationID] = [:]
+    private var live: [UInt64: LiveRun] = [:]
     private var lastRun: UInt64 = 0
+    /// The protocol's type of result frames (`next`, `data`).
+    let resultType: StaticString
+
+    init(resultType: StaticString) {
+        self.resultType = resultType
+    }
 
     var count: Int { runs.count }
 
     func contains(_ id: OperationID) -> Bool { runs[id] != nil }
 
-    /// The id of a live run.
-    func id(of run: UInt64) -> OperationID? { ids[run] }
+    /// The frame of one result of a live run, or `nil` when the run is not live.
+    func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
+        live[run].map { FrameEncoding.frame(prefix: $0.resultPrefix, payload: result.encodedJSON) }
+    }
 
     mutating func start(_ id: OperationID, _ request: OperationRequest) -> ServerAction {
         lastRun += 1
         runs[id] = lastRun
-        ids[lastRun] = id
+        live[lastRun] = LiveRun(id: id, resultPrefix: FrameEncoding.prefix(type: resultType, id: id))
         return .startOperation(id: id, run: lastRun, request: request)
     }
 
@@ -100,7 +114,7 @@ struct OperationTable {
     ///
     /// - Returns: Its id, or `nil` if it was not live.
     mutating func end(run: UInt64) -> OperationID? {
-        guard let id = ids.removeValue(forKey: run) else { return nil }
+        guard let id = live.removeValue(forKey: run)?.id else { return nil }
         runs[id] = nil
         return id
     }
@@ -120,7 +134,7 @@ struct OperationTable {
     /// Stops every live operation, without frames (the connection is closing).
     mutating func stopAll() -> [ServerAction] {
         var actions: [ServerAction] = []
-        for run in ids.keys.sorted() {
+        for run in live.keys.sorted() {
             if let id = end(run: run) {
                 actions += [.cancelOperation(run: run), .operationEnded(id: id, end: .stopped)]
             }

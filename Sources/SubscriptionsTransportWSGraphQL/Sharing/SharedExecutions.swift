@@ -83,7 +83,11 @@ final class SharedExecutions: Sendable {
         do {
             while let event = try await events.next(), !Task.isCancelled {
                 let result = ExecutionResult(encodedJSON: await plan.execute(rootValue: assumeSendable(event), context: context))
-                for member in group.members { _ = member.offer(result) }
+                // Every subscriber's frame is queued first, then every connection is woken: their
+                // transports write together rather than one frame at a time.
+                let members = group.members
+                for member in members { _ = member.offer(result) }
+                for member in members { member.flush() }
             }
             for member in group.members { member.finish(nil) }
         } catch is CancellationError {
@@ -155,8 +159,8 @@ final class SharedExecution: Sendable {
     }
 }
 
-/// One subscriber's results of a shared execution.
-struct SharedResults: AsyncSequence, Sendable {
+/// One subscriber's results of a shared execution: pushed to its connection, or iterated.
+struct SharedResults: PushedResults {
     typealias Element = ExecutionResult
     typealias Failure = any Error
 
@@ -182,6 +186,10 @@ struct SharedResults: AsyncSequence, Sendable {
 
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(handle: handle)
+    }
+
+    func push(to sink: ResultSink) async throws {
+        try await handle.buffer.push(to: sink)
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {

@@ -2,11 +2,15 @@ import DequeModule
 import SubscriptionsTransportWS
 import Synchronization
 
-/// The bounded queue between a shared execution and one of its subscribers.
+/// One subscriber of a shared execution: the way each result reaches it.
 ///
-/// The pump offers each result without waiting; a subscriber whose queue is full is ended with the
-/// error `Subscriber too slow` after the results it has, so one slow client never holds up the
-/// others, and none is buffered for without bound.
+/// A connection that takes pushed results (``SubscriptionsTransportWS/PushedResults``) registers its
+/// sink: each result the pump offers is framed and queued on that connection at once, from the
+/// pump's task, with no task of the subscriber's woken. A consumer that iterates instead gets a
+/// bounded queue. Either way the pump never waits: a subscriber whose queue is full, or whose
+/// connection is over its outbound budget, is ended with the error `Subscriber too slow` (after the
+/// results it has), so one slow client never holds up the others and none is buffered for without
+/// bound.
 final class SharedResultBuffer: Sendable {
     private struct State {
         var results: Deque<ExecutionResult> = []
@@ -16,10 +20,16 @@ final class SharedResultBuffer: Sendable {
         /// The subscriber has gone: nothing more is queued.
         var closed = false
         var onClose: (@Sendable () -> Void)?
+        /// Where results go when the subscriber takes them pushed.
+        var sink: ResultSink?
     }
 
     let capacity: Int
     private let state = Mutex(State())
+    /// Set when the subscriber's results end, for a subscriber that takes them pushed.
+    private let ended = OneShot<(any Error)?>()
+
+    private static let tooSlow = GraphQLFormattedError(message: "Subscriber too slow")
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -39,18 +49,73 @@ final class SharedResultBuffer: Sendable {
     ///
     /// - Returns: `false` if the subscriber is over (it overflowed now or before, or left).
     func offer(_ result: ExecutionResult) -> Bool {
-        let (waiter, open) = state.withLock { state -> (CheckedContinuation<Result<ExecutionResult?, any Error>, Never>?, Bool) in
-            if state.closed || state.ending != nil { return (nil, false) }
-            if let waiter = state.waiter.take() { return (waiter, true) }
+        let (waiter, sink, open) = state.withLock {
+            state -> (CheckedContinuation<Result<ExecutionResult?, any Error>, Never>?, ResultSink?, Bool) in
+            if state.closed || state.ending != nil { return (nil, nil, false) }
+            if let sink = state.sink { return (nil, sink, true) }
+            if let waiter = state.waiter.take() { return (waiter, nil, true) }
             guard state.results.count < capacity else {
-                state.ending = .some(GraphQLFormattedError(message: "Subscriber too slow"))
-                return (nil, false)
+                state.ending = .some(Self.tooSlow)
+                return (nil, nil, false)
             }
             state.results.append(result)
-            return (nil, true)
+            return (nil, nil, true)
         }
         waiter?.resume(returning: .success(result))
-        return open
+        guard let sink else { return open }
+        switch sink.send(result) {
+        case .delivered:
+            return true
+        case .operationEnded:
+            close()
+            return false
+        case .clientTooSlow:
+            finish(Self.tooSlow)
+            return false
+        }
+    }
+
+    /// Hands the results sent to the subscriber's sink to its connection's transport.
+    func flush() {
+        state.withLock { $0.sink }?.flush()
+    }
+
+    /// Takes the results pushed to `sink` from now on, until they end.
+    ///
+    /// - Throws: The error the results ended with.
+    func push(to sink: ResultSink) async throws {
+        // Results queued before the sink came go first; the sink takes over once the queue is empty,
+        // so the order holds.
+        while true {
+            let queued = state.withLock { state -> [ExecutionResult]? in
+                guard !state.results.isEmpty else {
+                    if !state.closed, state.ending == nil { state.sink = sink }
+                    return nil
+                }
+                defer { state.results.removeAll() }
+                return Array(state.results)
+            }
+            guard let queued else { break }
+            for result in queued where sink.send(result) != .delivered {
+                close()
+                return
+            }
+            sink.flush()
+        }
+        if state.withLock({ $0.sink == nil }) {
+            // Ended before the sink came.
+            if let result = try await next() {
+                _ = sink.send(result)
+                sink.flush()
+            }
+            return
+        }
+        let error = await withTaskCancellationHandler {
+            await ended.wait()
+        } onCancel: {
+            close()
+        }
+        if let error { throw error }
     }
 
     /// Ends the results after the queued ones: normally when `error` is `nil`.
@@ -61,6 +126,7 @@ final class SharedResultBuffer: Sendable {
             return state.waiter.take()
         }
         waiter?.resume(returning: error.map { .failure($0) } ?? .success(nil))
+        ended.fulfill(error)
     }
 
     /// The subscriber is gone: drop what is queued, wake a pending ``next()``, run the close hook.
@@ -72,6 +138,7 @@ final class SharedResultBuffer: Sendable {
             return (state.waiter.take(), state.onClose.take())
         }
         waiter?.resume(returning: .success(nil))
+        ended.fulfill(nil)
         onClose?()
     }
 
