@@ -160,6 +160,12 @@ indirect enum Completion: Sendable {
         if case .nonNull = self { return true }
         return false
     }
+
+    /// The completion without its non-null wrapper.
+    var nullable: Completion {
+        if case .nonNull(let inner) = self { return inner }
+        return self
+    }
 }
 
 /// How a scalar or enum value is serialized.

@@ -94,8 +94,9 @@ struct PlanExecution {
         try await completeCatchingError(field.completion, resolved, field: field, info: info, path: path)
     }
 
-    /// GraphQLSwift's `completeValueCatchingError`: a failure of a value that may be null is recorded
-    /// and the value written as `null`.
+    /// GraphQLSwift's `completeValueCatchingError` and `completeValueWithLocatedError`: a failure
+    /// is located at the field, and a failure of a value that may be null is recorded and the value
+    /// written as `null`.
     nonisolated(nonsending) private mutating func completeCatchingError(
         _ completion: Completion,
         _ resolved: Result<(any Sendable)?, any Error>,
@@ -105,9 +106,20 @@ struct PlanExecution {
     ) async throws {
         let start = output.count
         do {
-            if try await !completeLocatingError(completion, resolved, field: field, info: info, path: path) {
-                output.append(contentsOf: "null".utf8)
+            let wrote: Bool
+            do {
+                // Scalars and enums, the most common fields, complete without another async call.
+                if let leaf = try completeLeaf(completion, resolved, field: field) {
+                    wrote = leaf
+                } else {
+                    wrote = try await complete(completion, resolved, field: field, info: info, path: path)
+                }
+            } catch let error as GraphQLError {
+                throw error
+            } catch {
+                throw GraphQLError(message: String(describing: error), nodes: field.fieldASTs, path: path, originalError: error)
             }
+            if !wrote { output.append(contentsOf: "null".utf8) }
         } catch let error as GraphQLError where !completion.isNonNull {
             output.removeSubrange(start...)
             errors.append(error)
@@ -115,20 +127,28 @@ struct PlanExecution {
         }
     }
 
-    /// GraphQLSwift's `completeValueWithLocatedError`.
-    nonisolated(nonsending) private mutating func completeLocatingError(
+    /// ``complete(_:_:field:info:path:)`` for a scalar or enum, possibly non-null.
+    ///
+    /// - Returns: Whether a value was written, or `nil` when the completion is not a leaf's.
+    private mutating func completeLeaf(
         _ completion: Completion,
         _ resolved: Result<(any Sendable)?, any Error>,
-        field: FieldPlan,
-        info: GraphQLResolveInfo,
-        path: IndexPath
-    ) async throws -> Bool {
-        do {
-            return try await complete(completion, resolved, field: field, info: info, path: path)
-        } catch let error as GraphQLError {
-            throw error
-        } catch {
-            throw GraphQLError(message: String(describing: error), nodes: field.fieldASTs, path: path, originalError: error)
+        field: FieldPlan
+    ) throws
+        -> Bool?
+    {
+        switch completion {
+        case .leaf(let serializer):
+            guard let value = try resolved.get(), let unwrapped = unwrapOptional(value) else { return false }
+            try serializer.write(unwrapped, to: &output)
+            return true
+        case .nonNull(.leaf):
+            guard try completeLeaf(completion.nullable, resolved, field: field) == true else {
+                throw GraphQLError(message: "Cannot return null for non-nullable field \(field.parentType.name).\(field.fieldName).")
+            }
+            return true
+        default:
+            return nil
         }
     }
 

@@ -8,16 +8,25 @@ implementation of both protocols:
 binds 127.0.0.1 (port 0 picks a free one), prints `LISTENING <port>` on one line once the socket is
 bound, and serves ws://127.0.0.1:<port>/graphql until terminated.
 
-Schema (as the Swift demo server's ExampleSchema):
+Schema (as the Swift demo server's, chat included):
 
     type Query { hello(name: String = "world"): String!  add(a: Int!, b: Int!): Int! }
     type Mutation { echo(text: String!): String! }
     type Subscription { counter(n: Int! = 5, delayMs: Int! = 0): Int! }
+
+    type Message { id: ID!  channel: String!  text: String! }
+    type Mutation { post(text: String!, channel: String = "general"): Message! }
+    type Subscription { messages(channel: String = "general"): Message! }
+
+The chat is in-process: each post is broadcast to the channel's subscribers through one asyncio
+queue per subscriber (what strawberry's documentation suggests for a single process).
 """
 
 import argparse
 import asyncio
+import itertools
 import socket
+from collections import defaultdict
 from typing import AsyncGenerator
 
 import strawberry
@@ -38,10 +47,28 @@ class Query:
 
 
 @strawberry.type
+class Message:
+    id: strawberry.ID
+    channel: str
+    text: str
+
+
+subscribers: defaultdict[str, set[asyncio.Queue]] = defaultdict(set)
+sequence = itertools.count(1)
+
+
+@strawberry.type
 class Mutation:
     @strawberry.mutation
     def echo(self, text: str) -> str:
         return text
+
+    @strawberry.mutation
+    def post(self, text: str, channel: str = "general") -> Message:
+        message = Message(id=strawberry.ID(str(next(sequence))), channel=channel, text=text)
+        for queue in subscribers[channel]:
+            queue.put_nowait(message)
+        return message
 
 
 @strawberry.type
@@ -52,6 +79,16 @@ class Subscription:
             if value > 0 and delay_ms > 0:
                 await asyncio.sleep(delay_ms / 1000)
             yield value
+
+    @strawberry.subscription
+    async def messages(self, channel: str = "general") -> AsyncGenerator[Message, None]:
+        queue: asyncio.Queue = asyncio.Queue()
+        subscribers[channel].add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            subscribers[channel].discard(queue)
 
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
