@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
     ],
     targets: [
         // Publish-to-delivery latency percentiles and throughput, in one process and across two
@@ -48,6 +49,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Benchmarks/ProtocolBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Per-event execution (GraphQLSwift's `execute` against the plan) and shared fan-out:
+        // `swift package benchmark --target ExecutionBenchmarks`.
+        .executableTarget(
+            name: "ExecutionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SubscriptionsTransportWS", package: "SubscriptionsTransportWS"),
+                .product(name: "SubscriptionsTransportWSGraphQL", package: "SubscriptionsTransportWS"),
+                .product(name: "GraphQL", package: "GraphQL"),
+            ],
+            path: "Benchmarks/ExecutionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // package-benchmark suites: `swift package benchmark --target PubSubBenchmarks`.

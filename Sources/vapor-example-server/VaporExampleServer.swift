@@ -34,6 +34,8 @@ struct VaporExampleServer: AsyncParsableCommand {
         app.logger.logLevel = logLevel
         app.http.server.configuration.hostname = host
         app.http.server.configuration.port = port
+        // As the demo server: a burst of new connections is not answered with dropped SYNs.
+        app.http.server.configuration.backlog = 4096
 
         let executor = try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make())
         let server = GraphQLWebSocketServer(executor: executor, observer: LoggingMetricsObserver(logger: app.logger))

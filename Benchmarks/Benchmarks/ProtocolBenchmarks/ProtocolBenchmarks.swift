@@ -119,6 +119,18 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // One inbound frame through a protocol state machine and its answer onto the outbound queue: a
+    // `ping` answered with `pong`, decided synchronously in `receive`. Scaled iterations are frames.
+    Benchmark("Ping answered with pong, graphql-transport-ws (state machine per frame)") { benchmark in
+        let connection = query.makeConnection(speaking: .graphQLTransportWS)
+        let ping = InboundFrame.text(#"{"type":"ping","payload":{"t":1}}"#)
+        for _ in benchmark.scaledIterations {
+            connection.receive(ping)
+            blackHole(connection.outbound.takeReady())
+        }
+        connection.transportClosed()
+    }
+
     Benchmark("Parse a subscribe message") { benchmark in
         let frame = Array(
             #"{"id":"0b8e1f9a-62a4-4d7a-9d55-5f6c2b0e7c11","type":"subscribe","payload":{"query":"subscription OnMessage($channel: String!) { messages(channel: $channel) { id text } }","variables":{"channel":"general"},"operationName":"OnMessage"}}"#

@@ -26,12 +26,22 @@ public struct ResultSink: Sendable {
     private let deliver: @Sendable (ExecutionResult) -> ResultDelivery
     private let wake: @Sendable () -> Void
 
+    /// Identifies the connection the sink queues on: flushing one of its sinks hands the results of
+    /// all its operations to the transport, so a producer flushes each connection once.
+    public let connection: ObjectIdentifier
+
     /// Creates a sink; the connection makes one per operation.
     ///
     /// - Parameters:
+    ///   - connection: Identifies the connection; sinks of one connection share it.
     ///   - deliver: Queues one result and says what became of it.
-    ///   - flush: Hands the queued results to the transport.
-    public init(deliver: @escaping @Sendable (ExecutionResult) -> ResultDelivery, flush: @escaping @Sendable () -> Void) {
+    ///   - flush: Hands the queued results of the connection to its transport.
+    public init(
+        connection: ObjectIdentifier,
+        deliver: @escaping @Sendable (ExecutionResult) -> ResultDelivery,
+        flush: @escaping @Sendable () -> Void
+    ) {
+        self.connection = connection
         self.deliver = deliver
         self.wake = flush
     }
@@ -44,7 +54,7 @@ public struct ResultSink: Sendable {
         deliver(result)
     }
 
-    /// Hands the results queued so far to the connection's transport.
+    /// Hands the results queued so far on the connection (by any of its operations) to its transport.
     public func flush() {
         wake()
     }

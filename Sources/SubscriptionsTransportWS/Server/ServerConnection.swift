@@ -410,7 +410,11 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         case .stream(let results as any PushedResults):
             do {
                 try await results.push(
-                    to: ResultSink(deliver: { [self] result in deliver(run, result) }, flush: { [outbound] in outbound.wakeTransport() })
+                    to: ResultSink(
+                        connection: ObjectIdentifier(self),
+                        deliver: { [self] result in deliver(run, result) },
+                        flush: { [outbound] in outbound.wakeTransport() }
+                    )
                 )
             } catch {
                 report(run, .streamFailed(Self.errors(of: error)))

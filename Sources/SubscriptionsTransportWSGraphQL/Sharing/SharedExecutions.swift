@@ -83,11 +83,14 @@ final class SharedExecutions: Sendable {
         do {
             while let event = try await events.next(), !Task.isCancelled {
                 let result = ExecutionResult(encodedJSON: await plan.execute(rootValue: assumeSendable(event), context: context))
-                // Every subscriber's frame is queued first, then every connection is woken: their
-                // transports write together rather than one frame at a time.
+                // Every subscriber's frame is queued first, then every connection is woken once:
+                // their transports write together rather than one frame at a time.
                 let members = group.members
                 for member in members { _ = member.offer(result) }
-                for member in members { member.flush() }
+                var flushed: Set<ObjectIdentifier> = []
+                for member in members {
+                    if let sink = member.sink, flushed.insert(sink.connection).inserted { sink.flush() }
+                }
             }
             for member in group.members { member.finish(nil) }
         } catch is CancellationError {

@@ -75,10 +75,8 @@ final class SharedResultBuffer: Sendable {
         }
     }
 
-    /// Hands the results sent to the subscriber's sink to its connection's transport.
-    func flush() {
-        state.withLock { $0.sink }?.flush()
-    }
+    /// The sink the subscriber takes its results through, if it takes them pushed.
+    var sink: ResultSink? { state.withLock { $0.sink } }
 
     /// Takes the results pushed to `sink` from now on, until they end.
     ///
