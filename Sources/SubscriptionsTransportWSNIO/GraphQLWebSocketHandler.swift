@@ -78,6 +78,12 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     func handlerRemoved(context: ChannelHandlerContext) {
         stopTimers()
         self.context = nil
+        // The drain closures hold this handler, and through it the connection: letting them go
+        // breaks the cycle, so a closed connection is freed (and no longer counts against the
+        // server's connection limit).
+        outputReady = nil
+        followUpDrain = nil
+        scheduler = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
