@@ -17,7 +17,7 @@ import SubscriptionsTransportWS
 ///     "/graphql",
 ///     shouldUpgrade: { request, _ in
 ///         guard request.headers[.authorization] != nil else { return .dontUpgrade }
-///         return endpoint.shouldUpgrade(request.headers)
+///         return try endpoint.shouldUpgrade(request.head)
 ///     },
 ///     onUpgrade: { inbound, outbound, context in
 ///         try await endpoint.serve(requestHeaders: context.request.headers, inbound: inbound, outbound: outbound, logger: context.logger)
@@ -30,6 +30,8 @@ import SubscriptionsTransportWS
 public struct GraphQLWebSocketEndpoint: Sendable {
     /// The served protocols, most preferred first.
     private let served: [ServedSubprotocol]
+    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
+    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
 
     /// How long, after the server sent its close frame, the client has to answer with its own before
     /// the socket is dropped.
@@ -46,6 +48,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   - closeTimeout: How long the client has to answer the server's close frame.
     public init<Executor: GraphQLExecutor>(server: GraphQLWebSocketServer<Executor>, closeTimeout: Duration = .seconds(15)) {
         self.served = server.servedSubprotocols
+        self.decideUpgrade = { server.decideUpgrade(header: $0) }
         self.closeTimeout = closeTimeout
     }
 
@@ -71,16 +74,33 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         WebSocketSubprotocol.negotiate(offers: headers[values: .secWebSocketProtocol], supported: subprotocols)
     }
 
+    /// The server's decision about an upgrade request (`GraphQLWebSocketServer.decideUpgrade(header:)`):
+    /// the `Origin` check, subprotocol negotiation and the connection limit.
+    ///
+    /// - Parameter request: The upgrade request. Its `authority` is the HTTP/1 `Host` header.
+    /// - Returns: The subprotocol to answer with, or why the upgrade is refused.
+    public func decide(_ request: HTTPRequest) -> Result<WebSocketSubprotocol, UpgradeRefusal> {
+        decideUpgrade { name in
+            // HTTPTypes keeps HTTP/1's Host as the request's authority, not among its fields.
+            if name.lowercased() == "host" { return request.authority.map { [$0] } ?? [] }
+            return HTTPField.Name(name).map { request.headerFields[values: $0] } ?? []
+        }
+    }
+
     /// Decides a router upgrade: upgrade with the negotiated subprotocol, or refuse.
     ///
-    /// A refused upgrade is answered by Hummingbird with `400 Bad Request` and the connection closed.
-    ///
-    /// - Parameter headers: The upgrade request's headers.
-    /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header, or `.dontUpgrade` when
-    ///   the client offered no served subprotocol.
-    public func shouldUpgrade(_ headers: HTTPFields) -> RouterShouldUpgrade {
-        guard let subprotocol = negotiate(headers) else { return .dontUpgrade }
-        return .upgrade([.secWebSocketProtocol: subprotocol.name])
+    /// - Parameter request: The upgrade request.
+    /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header.
+    /// - Throws: An `HTTPError` with the refusal's status (``UpgradeRefusal/statusCode``: 403 for an
+    ///   `Origin` that is not allowed, 400 when no served subprotocol is offered, 503 past the
+    ///   connection limit), which Hummingbird answers before closing the connection.
+    public func shouldUpgrade(_ request: HTTPRequest) throws -> RouterShouldUpgrade {
+        switch decide(request) {
+        case .success(let subprotocol):
+            return .upgrade([.secWebSocketProtocol: subprotocol.name])
+        case .failure(let refusal):
+            throw HTTPError(HTTPResponse.Status(code: refusal.statusCode), message: "\(refusal)")
+        }
     }
 
     /// Decides an upgrade for a server built without a router, with
@@ -97,9 +117,12 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///
     /// - Parameter request: The upgrade request.
     /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header and a handler that
-    ///   serves the socket, or `.dontUpgrade` when the client offered no served subprotocol.
+    ///   serves the socket, or `.dontUpgrade` when the server refuses the upgrade (``decide(_:)``);
+    ///   the application's HTTP responder then answers the request. To answer refusals with their
+    ///   own status (403 for a foreign `Origin`), use a router route or
+    ///   `HTTPServerBuilder.http1GraphQLWebSocket`.
     public func upgrade<Context: WebSocketContext>(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<Context>> {
-        guard let subprotocol = negotiate(request.headerFields) else { return .dontUpgrade }
+        guard case .success(let subprotocol) = decide(request) else { return .dontUpgrade }
         return .upgrade([.secWebSocketProtocol: subprotocol.name]) { inbound, outbound, context in
             try await serve(subprotocol, inbound: inbound, outbound: outbound, logger: context.logger)
         }

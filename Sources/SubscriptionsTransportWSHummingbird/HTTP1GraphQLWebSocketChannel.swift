@@ -65,7 +65,7 @@ public struct HTTP1GraphQLWebSocketChannel: ServerChildChannel, HTTPChannelHandl
     struct HTTPConnection: Sendable {
         let channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
         /// Set when the first request was an upgrade to the GraphQL path that had to be refused.
-        let refusal: GraphQLWebSocketNIOEndpoint.Refusal?
+        let refusal: UpgradeRefusal?
     }
 
     /// Answers the HTTP requests that are not GraphQL WebSocket upgrades.
@@ -112,11 +112,8 @@ public struct HTTP1GraphQLWebSocketChannel: ServerChildChannel, HTTPChannelHandl
                 await socket.run()
             case .notUpgraded(let connection):
                 if let refusal = connection.refusal {
-                    logger.debug(
-                        "GraphQL WebSocket upgrade refused: no served subprotocol offered",
-                        metadata: ["graphql_ws.refusal": "\(refusal)"]
-                    )
-                    await refuse(connection.channel, status: .badRequest, logger: logger)
+                    logger.debug("GraphQL WebSocket upgrade refused", metadata: ["graphql_ws.refusal": "\(refusal)"])
+                    await refuse(connection.channel, status: HTTPResponse.Status(code: refusal.statusCode), logger: logger)
                 } else {
                     await handleHTTP(asyncChannel: connection.channel, logger: logger)
                 }

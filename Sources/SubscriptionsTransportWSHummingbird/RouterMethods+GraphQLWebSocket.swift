@@ -39,8 +39,9 @@ extension RouterMethods where Context: WebSocketRequestContext {
 
     /// Adds a GraphQL over WebSocket route served by an endpoint.
     ///
-    /// The upgrade is accepted with the subprotocol the endpoint negotiates and refused with
-    /// `400 Bad Request` when the client offers none that it serves.
+    /// The upgrade is accepted with the subprotocol the endpoint negotiates, and refused with the
+    /// server's reason: `403 Forbidden` for an `Origin` that is not allowed, `400 Bad Request` when
+    /// the client offers no served subprotocol, `503 Service Unavailable` past the connection limit.
     ///
     /// - Parameters:
     ///   - path: The route's path.
@@ -51,14 +52,12 @@ extension RouterMethods where Context: WebSocketRequestContext {
         ws(
             path,
             shouldUpgrade: { request, context in
-                let decision = endpoint.shouldUpgrade(request.headers)
-                if case .dontUpgrade = decision {
-                    context.logger.debug(
-                        "GraphQL WebSocket upgrade refused: no served subprotocol offered",
-                        metadata: ["graphql_ws.offered": "\(request.headers[values: .secWebSocketProtocol])"]
-                    )
+                do {
+                    return try endpoint.shouldUpgrade(request.head)
+                } catch {
+                    context.logger.debug("GraphQL WebSocket upgrade refused", metadata: ["graphql_ws.refusal": "\(error)"])
+                    throw error
                 }
-                return decision
             },
             onUpgrade: { inbound, outbound, context in
                 try await endpoint.serve(

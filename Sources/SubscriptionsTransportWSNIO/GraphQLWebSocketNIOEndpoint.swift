@@ -19,8 +19,10 @@ import SubscriptionsTransportWS
 /// let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
 ///     .bind(host: "127.0.0.1", port: 8080) { channel in
 ///         channel.eventLoop.makeCompletedFuture {
-///             try endpoint.configureHTTP1Pipeline(on: channel) { channel, _ in
-///                 GraphQLWebSocketNIOEndpoint.respond(.notFound, on: channel)
+///             try endpoint.configureHTTP1Pipeline(on: channel) { channel, refusal in
+///                 // A refused upgrade gets its status (403, 400 or 503); other requests 404.
+///                 let status = refusal.map { HTTPResponseStatus(statusCode: $0.statusCode) } ?? .notFound
+///                 return GraphQLWebSocketNIOEndpoint.respond(status, on: channel)
 ///             }
 ///         }
 ///     }
@@ -38,14 +40,10 @@ import SubscriptionsTransportWS
 /// Hummingbird applications get the same transport, next to their routes, from
 /// `HTTPServerBuilder.http1GraphQLWebSocket` in `SubscriptionsTransportWSHummingbird`.
 public struct GraphQLWebSocketNIOEndpoint: Sendable {
-    /// Why an upgrade request to the endpoint's path was refused.
-    public enum Refusal: Sendable, Hashable {
-        /// The client offered no served subprotocol (answer `400 Bad Request`).
-        case noAcceptableSubprotocol
-    }
-
     /// The served protocols, most preferred first.
     private let served: [ServedSubprotocol]
+    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
+    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
 
     /// The path of the GraphQL endpoint; upgrades to other paths are not taken.
     public var path: String
@@ -66,6 +64,7 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         configuration: GraphQLWebSocketChannelConfiguration = GraphQLWebSocketChannelConfiguration()
     ) {
         self.served = server.servedSubprotocols
+        self.decideUpgrade = { server.decideUpgrade(header: $0) }
         self.path = path
         self.configuration = configuration
     }
@@ -87,9 +86,11 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
 
     /// Configures a newly accepted connection for HTTP/1 with the GraphQL WebSocket upgrade.
     ///
-    /// The first request decides: an upgrade to ``path`` offering a served subprotocol becomes a
-    /// GraphQL WebSocket; anything else is handed, as HTTP/1, to `notUpgraded`, with the reason when
-    /// it was an upgrade to ``path`` that had to be refused. Call it on the channel's event loop, as
+    /// The first request decides: an upgrade to ``path`` that the server accepts
+    /// (`GraphQLWebSocketServer.decideUpgrade(header:)`: allowed `Origin`, a served subprotocol,
+    /// room under the connection limit) becomes a GraphQL WebSocket; anything else is handed, as
+    /// HTTP/1, to `notUpgraded`, with the refusal when it was an upgrade to ``path`` (answer it with
+    /// the refusal's ``UpgradeRefusal/statusCode``). Call it on the channel's event loop, as
     /// a child channel initializer is.
     ///
     /// - Parameters:
@@ -103,15 +104,17 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
     public func configureHTTP1Pipeline<NotUpgraded: Sendable>(
         on channel: any Channel,
         decoderLimits: NIOHTTPDecoderLimitConfiguration = NIOHTTPDecoderLimitConfiguration(),
-        notUpgraded: @escaping @Sendable (_ channel: any Channel, _ refusal: Refusal?) -> EventLoopFuture<NotUpgraded>
+        notUpgraded: @escaping @Sendable (_ channel: any Channel, _ refusal: UpgradeRefusal?) -> EventLoopFuture<NotUpgraded>
     ) throws -> EventLoopFuture<GraphQLWebSocketUpgradeResult<NotUpgraded>> {
-        let refusal = NIOLoopBoundBox<Refusal?>(nil, eventLoop: channel.eventLoop)
-        let upgrader = Upgrader<GraphQLWebSocketUpgradeResult<NotUpgraded>>(endpoint: self, refusal: refusal) { .webSocket($0) }
+        let decision = NIOLoopBoundBox<Decision?>(nil, eventLoop: channel.eventLoop)
+        let upgrader = Upgrader<GraphQLWebSocketUpgradeResult<NotUpgraded>>(endpoint: self, decision: decision) { .webSocket($0) }
         var pipeline = NIOUpgradableHTTPServerPipelineConfiguration(
             upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    notUpgraded(channel, refusal.value).map { .notUpgraded($0) }
+                    let refusal: UpgradeRefusal? =
+                        if case .refuse(let refusal) = decision.value { refusal } else { nil }
+                    return notUpgraded(channel, refusal).map { .notUpgraded($0) }
                 }
             )
         )
@@ -130,7 +133,7 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
     /// The decision about one upgrade request.
     fileprivate enum Decision {
         case notForUs
-        case refuse(Refusal)
+        case refuse(UpgradeRefusal)
         case accept(ServedSubprotocol)
     }
 
@@ -138,9 +141,13 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         guard head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == path[...] else {
             return .notForUs
         }
-        guard let subprotocol = negotiate(head.headers), let served = served.first(where: { $0.subprotocol == subprotocol })
-        else { return .refuse(.noAcceptableSubprotocol) }
-        return .accept(served)
+        switch decideUpgrade({ head.headers[$0] }) {
+        case .failure(let refusal):
+            return .refuse(refusal)
+        case .success(let subprotocol):
+            guard let served = served.first(where: { $0.subprotocol == subprotocol }) else { return .refuse(.noAcceptableSubprotocol) }
+            return .accept(served)
+        }
     }
 
     /// Answers every request on an HTTP/1 channel with an empty response of `status` and closes it:
@@ -170,8 +177,9 @@ public enum GraphQLWebSocketUpgradeResult<NotUpgraded: Sendable>: Sendable {
 /// not used because it also installs a frame encoder, which would force one buffer per frame.
 private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgrader {
     let endpoint: GraphQLWebSocketNIOEndpoint
-    /// Where a refused upgrade leaves its reason for the not-upgraded path.
-    let refusal: NIOLoopBoundBox<GraphQLWebSocketNIOEndpoint.Refusal?>
+    /// The decision about the upgrade request, taken once: the upgrade and the not-upgraded path
+    /// both follow it (the connection limit may have changed in between).
+    let decision: NIOLoopBoundBox<GraphQLWebSocketNIOEndpoint.Decision?>
     let makeResult: @Sendable (GraphQLWebSocketChannel) -> UpgradeResult
 
     var supportedProtocol: String { "websocket" }
@@ -187,11 +195,10 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
             guard keys.count == 1, upgradeRequest.headers["Sec-WebSocket-Version"] == ["13"] else {
                 throw NIOWebSocketUpgradeError.invalidUpgradeHeader
             }
-            switch endpoint.decide(upgradeRequest) {
-            case .notForUs:
-                throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
-            case .refuse(let reason):
-                refusal.value = reason
+            let decided = endpoint.decide(upgradeRequest)
+            decision.value = decided
+            switch decided {
+            case .notForUs, .refuse:
                 throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
             case .accept(let served):
                 var headers = initialResponseHeaders
@@ -206,8 +213,7 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
         channel.eventLoop.makeCompletedFuture {
-            guard case .accept(let served) = endpoint.decide(upgradeRequest) else {
-                // Negotiation is deterministic: the request accepted above is accepted again.
+            guard case .accept(let served) = decision.value else {
                 throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
             }
             return makeResult(try GraphQLWebSocketChannel(channel, served: served, configuration: endpoint.configuration))

@@ -34,6 +34,8 @@ import WebSocketKit
 public struct GraphQLWebSocketEndpoint: Sendable {
     /// The served protocols, most preferred first.
     private let served: [ServedSubprotocol]
+    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
+    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
     /// Shared by copies, so that a shutdown through any copy waits for the sessions of all of them.
     private let sessions = SessionRegistry()
     private let closeAllConnections: @Sendable (_ code: UInt16, _ reason: String) async -> Void
@@ -77,6 +79,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         inboundBufferBytes: Int = 4 << 20
     ) {
         self.served = server.servedSubprotocols
+        self.decideUpgrade = { server.decideUpgrade(header: $0) }
         self.closeAllConnections = { code, reason in await server.closeAllConnections(code: code, reason: reason) }
         self.closeTimeout = closeTimeout
         self.pingInterval = pingInterval
@@ -110,6 +113,15 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         WebSocketSubprotocol.negotiate(offers: headers[.secWebSocketProtocol], supported: subprotocols)
     }
 
+    /// The server's decision about an upgrade request (`GraphQLWebSocketServer.decideUpgrade(header:)`):
+    /// the `Origin` check, subprotocol negotiation and the connection limit.
+    ///
+    /// - Parameter headers: The upgrade request's headers.
+    /// - Returns: The subprotocol to answer with, or why the upgrade is refused.
+    public func decide(_ headers: HTTPHeaders) -> Result<WebSocketSubprotocol, UpgradeRefusal> {
+        decideUpgrade { headers[$0] }
+    }
+
     /// Decides an upgrade: the response headers that accept it, or `nil` to refuse it.
     ///
     /// For the `shouldUpgrade` closure of Vapor's own `webSocket(_:maxFrameSize:shouldUpgrade:onUpgrade:)`.
@@ -117,17 +129,19 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// it gives up), so refuse unacceptable offers before that, as ``upgrade(_:)`` does.
     ///
     /// - Parameter headers: The upgrade request's headers.
-    /// - Returns: The `Sec-WebSocket-Protocol` response header, or `nil` when the client offered no
-    ///   served subprotocol.
+    /// - Returns: The `Sec-WebSocket-Protocol` response header, or `nil` when the server refuses the
+    ///   upgrade (``decide(_:)``).
     public func shouldUpgrade(_ headers: HTTPHeaders) -> HTTPHeaders? {
-        guard let subprotocol = negotiate(headers) else { return nil }
+        guard case .success(let subprotocol) = decide(headers) else { return nil }
         var headers = HTTPHeaders()
         headers.add(name: .secWebSocketProtocol, value: subprotocol.name)
         return headers
     }
 
     /// Answers a WebSocket upgrade request: switches protocols with the negotiated subprotocol and
-    /// serves the socket, or refuses with `400 Bad Request`.
+    /// serves the socket, or refuses with the server's reason: `403 Forbidden` for an `Origin` that
+    /// is not allowed, `400 Bad Request` when no served subprotocol is offered, `503 Service
+    /// Unavailable` past the connection limit.
     ///
     /// Return it from a `GET` route. The offer is checked before the upgrade starts, so that a
     /// client offering no served subprotocol gets a status (Vapor leaves an upgrade refused later
@@ -135,11 +149,16 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///
     /// - Parameter request: The upgrade request.
     /// - Returns: The `101 Switching Protocols` response that upgrades the connection.
-    /// - Throws: `Abort(.badRequest)` when the client offered no served subprotocol.
+    /// - Throws: `Abort` with the refusal's status (``UpgradeRefusal/statusCode``).
     public func upgrade(_ request: Request) throws -> Response {
-        guard let responseHeaders = shouldUpgrade(request.headers) else {
-            throw Abort(.badRequest, reason: "No supported WebSocket subprotocol offered")
+        let subprotocol: WebSocketSubprotocol
+        switch decide(request.headers) {
+        case .success(let accepted): subprotocol = accepted
+        case .failure(let refusal):
+            request.logger.debug("GraphQL WebSocket upgrade refused", metadata: ["graphql_ws.refusal": "\(refusal)"])
+            throw Abort(HTTPResponseStatus(statusCode: refusal.statusCode), reason: "\(refusal)")
         }
+        let responseHeaders: HTTPHeaders = [HTTPHeaders.Name.secWebSocketProtocol.description: subprotocol.name]
         return request.webSocket(
             maxFrameSize: maxFrameSize,
             shouldUpgrade: { request -> EventLoopFuture<HTTPHeaders?> in

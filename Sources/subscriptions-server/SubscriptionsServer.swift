@@ -44,6 +44,27 @@ struct SubscriptionsServer: AsyncParsableCommand {
     )
     var shutdownGracePeriod: Double = 10
 
+    @Option(
+        name: .customLong("allowed-origin"),
+        help: ArgumentHelp(
+            "A web origin (scheme://host[:port]) whose pages may open a socket, besides this server's own host and port; repeat for more. Upgrades from other origins are refused with 403 (cross-site WebSocket hijacking); clients that send no Origin are always allowed.",
+            valueName: "origin"
+        )
+    )
+    var allowedOrigins: [String] = []
+
+    @Flag(help: "Let pages of any origin open a socket (no Origin check). Only for endpoints without cookies or other ambient credentials.")
+    var allowAnyOrigin = false
+
+    @Flag(
+        help:
+            "Take the request's own host from Forwarded: host= or X-Forwarded-Host, for the Origin check. Only behind a reverse proxy you control that sets them."
+    )
+    var trustForwardedHost = false
+
+    @Option(help: "The most WebSocket connections held at once; upgrades past it are refused with 503.")
+    var maxConnections = UpgradePolicy().maxConnections
+
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -73,7 +94,13 @@ struct SubscriptionsServer: AsyncParsableCommand {
         )
         // The defaults are the specification's: both protocols, graphql-transport-ws preferred, `ka`
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
-        let server = GraphQLWebSocketServer(executor: executor, observer: LoggingMetricsObserver(logger: logger))
+        var origins = OriginPolicy(allowedOrigins: allowedOrigins, trustsForwardedHost: trustForwardedHost)
+        origins.allowsAnyOrigin = allowAnyOrigin
+        let server = GraphQLWebSocketServer(
+            executor: executor,
+            observer: LoggingMetricsObserver(logger: logger),
+            upgrade: UpgradePolicy(origins: origins, maxConnections: maxConnections)
+        )
 
         let router = Router()
         router.get("/") { _, _ in

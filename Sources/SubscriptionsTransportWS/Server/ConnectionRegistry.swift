@@ -12,13 +12,26 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Connection objects alive: made and not yet deinitialised. The connection limit counts these,
+    /// so a connection counts from its upgrade, before it starts, until its host lets it go.
+    private let alive = Atomic<Int>(0)
 
-    /// A new connection's id: connections are numbered from 1.
+    /// How many connections exist now.
+    var aliveCount: Int { alive.load(ordering: .relaxed) }
+
+    /// A new connection's id: connections are numbered from 1. The connection counts as alive
+    /// until ``release()``.
     func makeID() -> UInt64 {
-        state.withLock { state in
+        alive.add(1, ordering: .relaxed)
+        return state.withLock { state in
             state.lastID += 1
             return state.lastID
         }
+    }
+
+    /// A connection object is gone.
+    func release() {
+        alive.subtract(1, ordering: .relaxed)
     }
 
     /// Registers a running connection.

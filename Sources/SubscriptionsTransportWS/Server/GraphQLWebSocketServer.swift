@@ -1,7 +1,7 @@
 /// A GraphQL-over-WebSocket server: the executor, hooks and options every connection shares, for
 /// both `graphql-transport-ws` and `graphql-ws` (Apollo `subscriptions-transport-ws`).
 ///
-/// Create one server; for each WebSocket upgrade pick the subprotocol with ``negotiate(offers:)``,
+/// Create one server; decide each WebSocket upgrade with ``decideUpgrade(header:)``,
 /// then create the connection with ``makeConnection(speaking:clock:)``.
 public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     /// Runs the operations.
@@ -16,6 +16,8 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     public let subprotocols: [WebSocketSubprotocol]
     /// Told of every connection's events, for logs and metrics.
     public let observer: (any GraphQLWebSocketObserver)?
+    /// What an upgrade must pass: the `Origin` check and the connection limit.
+    public let upgradePolicy: UpgradePolicy
     let connections = ConnectionRegistry()
 
     /// Creates a server.
@@ -27,14 +29,18 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     ///   - graphQLTransportWS: Options of `graphql-transport-ws` connections.
     ///   - subprotocols: Which protocols to serve, most preferred first.
     ///   - observer: Told of every connection's events, for logs and metrics.
+    ///   - upgrade: What an upgrade must pass; by default pages of the request's own host only, and at
+    ///     most 16,384 connections.
     public init(
         executor: Executor,
         hooks: ServerHooks<Executor.Context>,
         graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
         graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
         subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
-        observer: (any GraphQLWebSocketObserver)? = nil
+        observer: (any GraphQLWebSocketObserver)? = nil,
+        upgrade: UpgradePolicy = UpgradePolicy()
     ) {
+        self.upgradePolicy = upgrade
         self.executor = executor
         self.hooks = hooks
         self.graphQLWSOptions = graphQLWS
@@ -113,7 +119,8 @@ extension GraphQLWebSocketServer where Executor.Context == JSONObject {
         graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
         graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
         subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
-        observer: (any GraphQLWebSocketObserver)? = nil
+        observer: (any GraphQLWebSocketObserver)? = nil,
+        upgrade: UpgradePolicy = UpgradePolicy()
     ) {
         self.init(
             executor: executor,
@@ -121,7 +128,8 @@ extension GraphQLWebSocketServer where Executor.Context == JSONObject {
             graphQLWS: graphQLWS,
             graphQLTransportWS: graphQLTransportWS,
             subprotocols: subprotocols,
-            observer: observer
+            observer: observer,
+            upgrade: upgrade
         )
     }
 }

@@ -54,6 +54,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         var endHooksStarted = false
     }
 
+    deinit {
+        server.connections.release()
+    }
+
     init(server: GraphQLWebSocketServer<Executor>, subprotocol: WebSocketSubprotocol, mismatch: Bool, clock: any Clock<Duration>) {
         self.server = server
         self.subprotocol = subprotocol

@@ -61,9 +61,16 @@ extension GraphQLWebSocketEndpoint: NegotiatingEndpoint {
 
     /// See ``NegotiatingEndpoint/upgradeSubprotocols(offers:)``.
     func upgradeSubprotocols(offers: [String]) -> [String]? {
-        switch shouldUpgrade(Self.fields(.secWebSocketProtocol, offers)) {
+        let request = HTTPRequest(
+            method: .get,
+            scheme: nil,
+            authority: "127.0.0.1",
+            path: "/graphql",
+            headerFields: Self.fields(.secWebSocketProtocol, offers)
+        )
+        switch try? shouldUpgrade(request) {
         case .upgrade(let answer): return answer[values: .secWebSocketProtocol]
-        case .dontUpgrade: return nil
+        case .dontUpgrade, nil: return nil
         }
     }
 

@@ -34,7 +34,7 @@ func withBareNIOServer<Value: Sendable>(
         .bind(host: "127.0.0.1", port: 0) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try endpoint.configureHTTP1Pipeline(on: channel) { channel, refusal in
-                    GraphQLWebSocketNIOEndpoint.respond(refusal == nil ? .notFound : .badRequest, on: channel)
+                    GraphQLWebSocketNIOEndpoint.respond(refusal.map { HTTPResponseStatus(statusCode: $0.statusCode) } ?? .notFound, on: channel)
                 }
             }
         }

@@ -16,6 +16,12 @@ enum Adapter: CaseIterable, Sendable {
     /// Whether close frames carry their reason (websocket-kit's `close(code:)` cannot send one).
     var sendsCloseReasons: Bool { self != .vapor }
 
+    /// The status a refused upgrade gets through this adapter: the server's (403, 400, 503), except
+    /// through hummingbird-websocket's router, which answers every refused upgrade with 400.
+    func refusalStatus(_ status: Int) -> Int {
+        self == .hummingbird ? 400 : status
+    }
+
     /// Runs a server of this adapter for the example schema at `/graphql` on 127.0.0.1 with an
     /// ephemeral port, runs `body` with its URL, then stops the server.
     ///
@@ -24,6 +30,7 @@ enum Adapter: CaseIterable, Sendable {
     ///   - graphQLTransportWS: The `graphql-transport-ws` options.
     ///   - subprotocols: The served subprotocols, most preferred first.
     ///   - hooks: The server's hooks.
+    ///   - upgrade: The `Origin` check and the connection limit.
     ///   - body: The test, given the WebSocket URL of `/graphql`.
     @discardableResult
     func withTestServer<Value: Sendable>(
@@ -31,13 +38,15 @@ enum Adapter: CaseIterable, Sendable {
         graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
         subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
         hooks: ServerHooks<JSONObject> = ServerHooks(),
+        upgrade: UpgradePolicy = UpgradePolicy(),
         _ body: @Sendable (_ url: URL) async throws -> Value
     ) async throws -> Value {
         let server = try makeGraphQLServer(
             graphQLWS: graphQLWS,
             graphQLTransportWS: graphQLTransportWS,
             subprotocols: subprotocols,
-            hooks: hooks
+            hooks: hooks,
+            upgrade: upgrade
         )
         switch self {
         case .hummingbird: return try await withHummingbirdServer(server, body)
@@ -88,18 +97,21 @@ typealias TestGraphQLServer = GraphQLWebSocketServer<GraphQLSwiftExecutor<JSONOb
 ///   - graphQLTransportWS: The `graphql-transport-ws` options.
 ///   - subprotocols: The served subprotocols, most preferred first.
 ///   - hooks: The server's hooks.
+///   - upgrade: The `Origin` check and the connection limit.
 func makeGraphQLServer(
     graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
     graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
     subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
-    hooks: ServerHooks<JSONObject> = ServerHooks()
+    hooks: ServerHooks<JSONObject> = ServerHooks(),
+    upgrade: UpgradePolicy = UpgradePolicy()
 ) throws -> TestGraphQLServer {
     GraphQLWebSocketServer(
         executor: try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make()),
         hooks: hooks,
         graphQLWS: graphQLWS,
         graphQLTransportWS: graphQLTransportWS,
-        subprotocols: subprotocols
+        subprotocols: subprotocols,
+        upgrade: upgrade
     )
 }
 
