@@ -13,7 +13,7 @@ enum ExitStatus: Int32, Sendable {
     case closedByServer = 4
     /// The server reported GraphQL errors.
     case graphQLErrors = 5
-    /// No acknowledgement in time, or a dead server.
+    /// No acknowledgement in time, a dead server, or `--timeout` ran out.
     case timeout = 6
 
     /// The status for an error of the client library.

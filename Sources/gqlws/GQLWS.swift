@@ -25,7 +25,7 @@ struct GQLWS: AsyncParsableCommand {
           3  no connection: refused, upgrade refused, no common subprotocol
           4  the server closed or rejected the connection
           5  GraphQL errors: an error message, or a result carrying "errors"
-          6  timeout: no connection_ack in time, or keep-alive unanswered
+          6  timeout: no connection_ack in time, keep-alive unanswered, or --timeout ran out
         """
 
     /// Runs the command, with the exit statuses documented above instead of ArgumentParser's own.

@@ -8,81 +8,27 @@ an `error` message "queries are not allowed", which gqlws reports with exit stat
 """
 
 import json
-import os
-import select
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import gqlws, python_server
 
 pytest.importorskip("strawberry", reason="strawberry-graphql is not installed")
 pytest.importorskip("uvicorn", reason="uvicorn is not installed")
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 SERVER = Path(__file__).resolve().parent / "strawberry" / "server.py"
 PROTOCOLS = ["graphql-ws", "graphql-transport-ws"]
-
-
-def gqlws_binary() -> Path:
-    binary = Path(os.environ.get("GQLWS_BIN", REPOSITORY / ".build" / "debug" / "gqlws"))
-    if not binary.is_absolute():
-        binary = REPOSITORY / binary
-    if not binary.exists():
-        pytest.fail(f"gqlws is not built at {binary}: run `swift build` or set GQLWS_BIN")
-    return binary
 
 
 @pytest.fixture(scope="module")
 def strawberry_url():
     """ws:// URL of a strawberry server started for this module, stopped afterwards."""
-    process = subprocess.Popen(
-        [sys.executable, str(SERVER), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # "LISTENING <port>" is printed once the socket is bound; wait at most 60 s for it.
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        line = process.stdout.readline() if ready else ""
-        if not line.startswith("LISTENING "):
-            process.kill()
-            pytest.fail(f"strawberry server did not start: {line!r} {process.stderr.read()}")
-        port = int(line.split()[1])
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail(f"strawberry server is not listening: {process.stderr.read()}")
-                time.sleep(0.05)
+    with python_server(SERVER) as port:
         yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
-def gqlws(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(gqlws_binary()), *arguments],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def lines(result: subprocess.CompletedProcess) -> list:
+def lines(result) -> list:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 

@@ -41,23 +41,23 @@ public struct GraphQLWebSocketConnection: Sendable {
 
     /// Runs a query or mutation and returns its result.
     ///
-    /// The call waits for the operation to complete. A server that sends several results (a
-    /// subscription sent through this method, for example) has them all read; the first is returned.
+    /// A query or mutation has exactly one result, so the call returns as soon as it arrives,
+    /// whether or not the server then completes the operation (some servers, Ariadne on
+    /// `graphql-ws` among them, never send `complete` for a query). The operation is then stopped
+    /// on the server (`stop` on `graphql-ws`, `complete` on `graphql-transport-ws`) unless the
+    /// server completed it already.
     ///
     /// - Parameter request: The operation.
-    /// - Returns: The first result. It may carry ``GraphQLResponse/errors``.
+    /// - Returns: The result. It may carry ``GraphQLResponse/errors``.
     /// - Throws: ``GraphQLOperationError`` when the server answers with an `error` message or
     ///   completes without a result, ``GraphQLWebSocketClientError`` when the connection is lost.
     public func query(_ request: OperationRequest) async throws -> GraphQLResponse {
-        var first: GraphQLResponse?
-        for try await response in subscribe(request) where first == nil {
-            first = response
+        // Leaving the loop drops the iterator, which stops the operation on the server.
+        for try await response in subscribe(request) {
+            return response
         }
-        guard let first else {
-            throw GraphQLOperationError(errors: [
-                GraphQLFormattedError(message: "The server completed the operation without a result")
-            ])
-        }
-        return first
+        throw GraphQLOperationError(errors: [
+            GraphQLFormattedError(message: "The server completed the operation without a result")
+        ])
     }
 }

@@ -1,0 +1,84 @@
+"""An Ariadne server with part of the demo schema: the graphql-ws protocol at /graphql-ws and the
+graphql-transport-ws protocol at /graphql-transport-ws (Ariadne serves one protocol per handler).
+
+Used by test_gqlws_vs_ariadne.py to check the Swift client and `gqlws` against a server that, on
+graphql-ws, answers a query with `data` and never sends `complete`:
+
+    python3 Tests/interop/ariadne/server.py --port 0
+
+binds 127.0.0.1 (port 0 picks a free one), prints `LISTENING <port>` on one line once the socket is
+bound, and serves until terminated.
+
+    type Query { hello(name: String = "world"): String! }
+    type Mutation { echo(text: String!): String! }
+    type Subscription { counter(n: Int! = 5): Int! }
+"""
+
+import argparse
+import socket
+
+import uvicorn
+from ariadne import MutationType, QueryType, SubscriptionType, make_executable_schema
+from ariadne.asgi import GraphQL
+from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+
+TYPE_DEFINITIONS = """
+    type Query { hello(name: String = "world"): String! }
+    type Mutation { echo(text: String!): String! }
+    type Subscription { counter(n: Int! = 5): Int! }
+"""
+
+query = QueryType()
+mutation = MutationType()
+subscription = SubscriptionType()
+
+
+@query.field("hello")
+def resolve_hello(_, info, name="world"):
+    return f"Hello {name}"
+
+
+@mutation.field("echo")
+def resolve_echo(_, info, text):
+    return text
+
+
+@subscription.source("counter")
+async def counter_source(_, info, n=5):
+    for value in range(n):
+        yield value
+
+
+@subscription.field("counter")
+def resolve_counter(value, info, n=5):
+    return value
+
+
+schema = make_executable_schema(TYPE_DEFINITIONS, query, mutation, subscription)
+app = Starlette(
+    routes=[
+        WebSocketRoute("/graphql-ws", GraphQL(schema, websocket_handler=GraphQLWSHandler())),
+        WebSocketRoute("/graphql-transport-ws", GraphQL(schema, websocket_handler=GraphQLTransportWSHandler())),
+    ]
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+
+    # Bind here rather than in uvicorn, so that port 0 works and the port can be reported.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", arguments.port))
+    print(f"LISTENING {listener.getsockname()[1]}", flush=True)
+
+    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="off")
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+if __name__ == "__main__":
+    main()
