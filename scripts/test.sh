@@ -3,9 +3,13 @@
 # pub/sub tests), then the Python interop tests (the real `gql` client) against the demo server.
 # The servers it starts listen on 127.0.0.1 only and are always stopped.
 #
-# Needs Swift 6.1+, the Python packages in Tests/interop/requirements.txt, and Debian's
-# `postgresql` package for the PostgreSQL tests (without it they are skipped, except under CI=true
-# where that is an error). SWIFT_SCRATCH_PATH, if set, is passed to SwiftPM as --scratch-path.
+# Needs Swift 6.1+ and python3 with venv; it installs the pinned Python packages of
+# Tests/interop/requirements.txt itself, from PyPI, into .build/interop-venv (once, then reused;
+# scripts/python-env.sh). What it cannot install without root are Debian packages: `postgresql`
+# for the PostgreSQL tests (without it they are skipped, except under CI=true where that is an
+# error), `chromium` and `chromium-driver` for the playground tests (skipped without them), and
+# `python3-venv` where python3 lacks venv. `.ci/run` installs those.
+# SWIFT_SCRATCH_PATH, if set, is passed to SwiftPM as --scratch-path.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -35,6 +39,13 @@ if [[ -n "${SWIFT_SCRATCH_PATH:-}" ]]; then
 fi
 
 swift build "${swift_options[@]}"
+# The interop tests' Python packages, set up before the long Swift tests so a missing python3-venv
+# shows at once.
+if ! python="$(scripts/python-env.sh)"; then
+    echo "could not set up the Python environment for the interop tests: python3 needs venv and pip" >&2
+    echo "(on Debian: apt-get install -y python3-venv)" >&2
+    exit 1
+fi
 
 if [[ -z "${POSTGRES_URL:-}" && -x scripts/start-postgres.sh ]]; then
     if postgres_exports="$(scripts/start-postgres.sh)"; then
@@ -88,4 +99,4 @@ vapor_pid=$!
 vapor_url="$(wait_for_url "$vapor_pid" "$vapor_log" vapor-example-server)"
 echo "vapor-example-server listening at $vapor_url"
 
-GRAPHQL_WS_URL="$url" VAPOR_GRAPHQL_URL="$vapor_url" python3 -m pytest Tests/interop -v
+GRAPHQL_WS_URL="$url" VAPOR_GRAPHQL_URL="$vapor_url" "$python" -m pytest Tests/interop -v
