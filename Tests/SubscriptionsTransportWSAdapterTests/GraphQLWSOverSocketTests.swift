@@ -119,6 +119,27 @@ struct GraphQLWSOverSocketTests {
         }
     }
 
+    @Test(arguments: Adapter.allCases) func messagesPastTheLimitWhileConnectingClose4429(adapter: Adapter) async throws {
+        // The connect hook never answers during the test: every start waits for it.
+        let hooks = ServerHooks<JSONObject>(onConnect: { payload in
+            try? await Task.sleep(for: .seconds(60))
+            return .accept(payload)
+        })
+        var options = GraphQLWSServerOptions()
+        options.maxMessagesWhileConnecting = 5
+        try await adapter.withTestServer(graphQLWS: options, hooks: hooks) { url in
+            let close = try await connect(to: url) { socket in
+                try await socket.send(["type": "connection_init", "payload": [:]])
+                for id in 1...6 {
+                    try await socket.send(["type": "start", "id": .string("\(id)"), "payload": ["query": "{ hello }"]])
+                }
+                #expect(try await socket.next() == nil)
+            }
+            #expect(close?.code == 4429)
+            if adapter.sendsCloseReasons { #expect(close?.reason == "Too many messages before connection_ack") }
+        }
+    }
+
     @Test(arguments: Adapter.allCases) func validationErrorIsDataWithErrorsThenComplete(adapter: Adapter) async throws {
         try await adapter.withTestServer { url in
             _ = try await connect(to: url) { socket in

@@ -98,6 +98,29 @@ struct GraphQLWSConnectionPhaseTests {
         }
     }
 
+    @Test func messagesWhileConnectingAreBoundedAndTheNextOneCloses4429() async throws {
+        let gate = Gate()
+        let spy = HookSpy()
+        let executor = TestExecutor<JSONObject>()
+        let hooks = spy.hooks(onConnect: { payload in
+            await gate.wait()
+            return .accept(payload)
+        })
+        var options = testOptions()
+        options.maxMessagesWhileConnecting = 3
+        try await withGraphQLWSConnection(executor: executor, hooks: hooks, options: options) { connection in
+            await connection.send(#"{"type":"connection_init"}"#)
+            await spy.connects.waitForCount(1)
+            for id in 1...3 { await connection.start("\"\(id)\"") }
+            // Three wait for the hook's answer; the fourth is one too many.
+            await connection.start(#""4""#)
+            try await connection.expectClose(code: 4429, reason: "Too many messages before connection_ack")
+            gate.open()
+            try await connection.expectEnd()
+        }
+        #expect(executor.calls.isEmpty)
+    }
+
     @Test func gw09PipelinedStartIsNotRunWhenConnectHookRejects() async throws {
         let gate = Gate()
         let spy = HookSpy()

@@ -53,6 +53,11 @@ public struct GraphQLWSServerOptions: Sendable {
     /// How many bytes of outbound frames may wait for the transport before operations pause
     /// (back-pressure). By default 1 MiB.
     public var outboundBufferBytes: Int
+    /// How many messages may arrive while the connect hook (`onConnect`) decides; they wait, in
+    /// order, for its answer. One more closes the connection with 4429 "Too many messages before
+    /// connection_ack", so a client cannot make the server hold an unbounded backlog. By default 200
+    /// (twice the default operation limit).
+    public var maxMessagesWhileConnecting: Int
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -63,8 +68,10 @@ public struct GraphQLWSServerOptions: Sendable {
         repeatedConnectionInit: RepeatedConnectionInit = .reacknowledge,
         binaryFrames: BinaryFrames = .decodeAsText,
         maxInboundMessageBytes: Int = 1 << 20,
-        outboundBufferBytes: Int = 1 << 20
+        outboundBufferBytes: Int = 1 << 20,
+        maxMessagesWhileConnecting: Int = 200
     ) {
+        self.maxMessagesWhileConnecting = maxMessagesWhileConnecting
         self.keepAlive = keepAlive
         self.connectionInitWaitTimeout = connectionInitWaitTimeout
         self.maxLiveOperations = maxLiveOperations

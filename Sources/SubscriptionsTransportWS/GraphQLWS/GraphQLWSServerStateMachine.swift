@@ -64,6 +64,9 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             return []
         case .initialising(var queued):
             if message == .connectionTerminate { return close(code: 1000, reason: "") }
+            guard queued.count < options.maxMessagesWhileConnecting else {
+                return close(code: 4429, reason: "Too many messages before connection_ack")
+            }
             queued.append(message)
             state = .initialising(queued: queued)
             return []

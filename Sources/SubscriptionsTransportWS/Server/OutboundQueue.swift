@@ -35,6 +35,8 @@ public final class OutboundQueue: Sendable {
     private struct State {
         var messages: [OutboundMessage] = []
         var bufferedBytes = 0
+        /// Bytes of protocol answers (``send(_:answering:)``) among ``bufferedBytes``.
+        var answerBytes = 0
         /// No more messages are accepted.
         var closed = false
         var waiter: Waiter?
@@ -89,6 +91,7 @@ public final class OutboundQueue: Sendable {
             let batch = messages
             messages = []
             bufferedBytes = 0
+            answerBytes = 0
             return batch
         }
 
@@ -191,9 +194,10 @@ public final class OutboundQueue: Sendable {
     ///
     /// - Returns: `false` if the connection no longer sends.
     @discardableResult
-    func send(_ frame: [UInt8]) -> Bool {
+    func send(_ frame: [UInt8], answering: Bool = false) -> Bool {
         let (accepted, wakeup) = state.withLock { state -> (Bool, Wakeup?) in
             guard !state.closed else { return (false, nil) }
+            if answering { state.answerBytes += frame.count }
             return (true, state.enqueue(.text(frame)))
         }
         wakeup?.fire()
@@ -235,6 +239,13 @@ public final class OutboundQueue: Sendable {
         }
         wakeup?.fire()
         for continuation in released { continuation.resume() }
+    }
+
+    /// Whether more than the budget of protocol answers (`pong`, errors, `complete`: frames the
+    /// client's own messages cause) waits for the transport: a client that keeps sending without
+    /// reading. Operation results do not count; operations pause at the budget instead.
+    var isFlooded: Bool {
+        state.withLock { !$0.closed && $0.answerBytes > budget }
     }
 
     /// Whether more bytes than the budget are waiting for the transport.

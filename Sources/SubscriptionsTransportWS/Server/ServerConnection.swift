@@ -46,7 +46,9 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         var tasks: [UInt64: Task<Void, Never>] = [:]
         var nextTask: UInt64 = 0
         var initTimer: UInt64?
-        var timers: Set<UInt64> = []
+        /// Tasks whose work is pointless once the connection ends (timers, the connect hook): cancelled
+        /// then. Other hooks run to their end.
+        var cancelledOnEnd: Set<UInt64> = []
         var closure = ConnectionClosure(code: nil, reason: "")
         var initiator = CloseInitiator.client
         /// The machine closed: once the tasks are done, the end hooks run.
@@ -130,9 +132,18 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     public func receive(_ frame: InboundFrame) {
         handle { state in
             observe(.messageReceived(bytes: frame.byteCount))
+            // Answers to a client that sends without reading would pile up without bound.
+            if outbound.isFlooded {
+                return state.machine.closeForHost(code: Self.clientTooSlowCode, reason: Self.clientTooSlowReason)
+            }
             return state.machine.received(frame)
         }
     }
+
+    /// The close of a connection whose client sent more while a budget's worth of answers waited
+    /// for it (`OutboundQueue.isFlooded`): 1008 (policy violation).
+    static var clientTooSlowCode: UInt16 { 1008 }
+    static var clientTooSlowReason: String { "Client too slow: outbound buffer full" }
 
     /// Tells the connection that the socket is gone: operations are cancelled and nothing more is sent.
     ///
@@ -166,7 +177,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             if !wasAcknowledged, state.machine.isAcknowledged { observe(.acknowledged) }
             if let timer = state.initTimer, !state.machine.awaitsInit {
                 state.initTimer = nil
-                state.timers.remove(timer)
+                state.cancelledOnEnd.remove(timer)
                 state.tasks.removeValue(forKey: timer)?.cancel()
             }
             finishIfDone(&state)
@@ -197,10 +208,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         for action in actions {
             switch action {
             case .send(let frame):
-                outbound.send(frame)
+                outbound.send(frame, answering: true)
             case .runConnectHook(let payload):
                 let onConnect = server.hooks.onConnect
-                spawn(&state) { [weak self] in
+                let hook = spawn(&state) { [weak self] in
                     let outcome: Result<ConnectionDecision<Context>, any Error>
                     do {
                         outcome = .success(try await onConnect(payload))
@@ -209,6 +220,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     }
                     self?.connectHookFinished(outcome)
                 }
+                // Its answer means nothing once the connection ended (a close while it decides).
+                state.cancelledOnEnd.insert(hook)
             case .startOperation(let id, let run, let request):
                 // Reported before anything can fail, as the machine counts the operation live from
                 // here on and will end it exactly once.
@@ -281,7 +294,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     /// Starts a timer task, cancelled when the connection ends.
     private func spawnTimer(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
         let key = spawn(&state, work)
-        state.timers.insert(key)
+        state.cancelledOnEnd.insert(key)
         return key
     }
 
@@ -302,7 +315,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private func taskFinished(_ key: UInt64) {
         state.withLock { state in
             state.tasks[key] = nil
-            state.timers.remove(key)
+            state.cancelledOnEnd.remove(key)
             finishIfDone(&state)
         }
     }
@@ -320,7 +333,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         guard !state.ending else { return }
         state.ending = true
         for operation in state.operations.values { operation.cancel() }
-        for timer in state.timers { state.tasks[timer]?.cancel() }
+        for task in state.cancelledOnEnd { state.tasks[task]?.cancel() }
         state.initTimer = nil
     }
 
