@@ -100,3 +100,7 @@ vapor_url="$(wait_for_url "$vapor_pid" "$vapor_log" vapor-example-server)"
 echo "vapor-example-server listening at $vapor_url"
 
 GRAPHQL_WS_URL="$url" VAPOR_GRAPHQL_URL="$vapor_url" "$python" -m pytest Tests/interop -v
+
+# A short soak of a fresh demo server (connection churn with malformed frames, then no connection
+# or operation left and memory back near its start); `scripts/soak.sh 600` runs the long one.
+SUBSCRIPTIONS_SERVER_BIN="$bin_path/subscriptions-server" scripts/soak.sh "${SOAK_SECONDS:-45}"
