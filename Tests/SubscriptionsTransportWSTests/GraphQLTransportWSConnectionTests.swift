@@ -75,10 +75,7 @@ struct GraphQLTransportWSConnectionTests {
         let clock = ManualClock()
         let gate = Gate()
         let spy = HookSpy()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withTransportWSConnection(
             hooks: hooks,
             options: transportTestOptions(connectionInitWaitTimeout: .milliseconds(10)),
@@ -118,10 +115,7 @@ struct GraphQLTransportWSConnectionTests {
     @Test func tw10SecondInitWhileConnectingCloses4429() async throws {
         let gate = Gate()
         let spy = HookSpy()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withTransportWSConnection(hooks: hooks) { connection in
             await connection.send(#"{"type":"connection_init"}"#)
             await spy.connects.waitForCount(1)
@@ -192,10 +186,7 @@ struct GraphQLTransportWSConnectionTests {
         let gate = Gate()
         let spy = HookSpy()
         let executor = TestExecutor<JSONObject>()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withTransportWSConnection(executor: executor, hooks: hooks) { connection in
             await connection.send(#"{"type":"connection_init"}"#)
             await spy.connects.waitForCount(1)

@@ -80,10 +80,7 @@ struct GraphQLWSConnectionPhaseTests {
         let gate = Gate()
         let spy = HookSpy()
         let executor = TestExecutor<JSONObject>()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withGraphQLWSConnection(executor: executor, hooks: hooks) { connection in
             await connection.send(#"{"type":"connection_init"}"#)
             await connection.start(#""1""#)
@@ -102,10 +99,7 @@ struct GraphQLWSConnectionPhaseTests {
         let gate = Gate()
         let spy = HookSpy()
         let executor = TestExecutor<JSONObject>()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         var options = testOptions()
         options.maxMessagesWhileConnecting = 3
         try await withGraphQLWSConnection(executor: executor, hooks: hooks, options: options) { connection in
@@ -304,10 +298,7 @@ struct GraphQLWSConnectionPhaseTests {
         let clock = ManualClock()
         let gate = Gate()
         let spy = HookSpy()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withGraphQLWSConnection(
             hooks: hooks,
             options: testOptions(connectionInitWaitTimeout: .seconds(10)),

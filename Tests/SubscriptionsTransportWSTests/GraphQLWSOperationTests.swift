@@ -122,10 +122,7 @@ struct GraphQLWSOperationTests {
         let gate = Gate()
         let spy = HookSpy()
         let executor = TestExecutor<JSONObject>()
-        let hooks = spy.hooks(onConnect: { payload in
-            await gate.wait()
-            return .accept(payload)
-        })
+        let hooks = spy.hooks(acceptingAfter: gate)
         try await withGraphQLWSConnection(executor: executor, hooks: hooks) { connection in
             await connection.send(#"{"type":"connection_init"}"#)
             await connection.start(#""1""#)

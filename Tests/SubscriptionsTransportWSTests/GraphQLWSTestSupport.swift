@@ -31,6 +31,14 @@ struct HookSpy: Sendable {
     /// Every hook call in order, as text: "disconnect 4321 Byebye", "close 4321 Byebye", "ping …".
     let calls = Recorder<String>()
 
+    /// Hooks whose `onConnect` accepts the payload once `gate` opens: a connect hook still deciding.
+    func hooks(acceptingAfter gate: Gate) -> ServerHooks<JSONObject> {
+        hooks(onConnect: { payload in
+            await gate.wait()
+            return .accept(payload)
+        })
+    }
+
     func hooks(
         onConnect: (@Sendable (JSONObject) async throws -> ConnectionDecision<JSONObject>)? = nil,
         onOperation: (@Sendable (OperationID, OperationRequest, JSONObject) async throws -> OperationRequest)? = nil,

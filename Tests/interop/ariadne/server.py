@@ -14,15 +14,18 @@ bound, and serves until terminated.
     type Subscription { counter(n: Int! = 5): Int! }
 """
 
-import argparse
-import socket
+import sys
+from pathlib import Path
 
-import uvicorn
 from ariadne import MutationType, QueryType, SubscriptionType, make_executable_schema
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
+
+# The shared runner is in Tests/interop, one directory up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from asgi_server import serve  # noqa: E402
 
 TYPE_DEFINITIONS = """
     type Query { hello(name: String = "world"): String! }
@@ -65,20 +68,5 @@ app = Starlette(
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    arguments = parser.parse_args()
-
-    # Bind here rather than in uvicorn, so that port 0 works and the port can be reported.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", arguments.port))
-    print(f"LISTENING {listener.getsockname()[1]}", flush=True)
-
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="off")
-    uvicorn.Server(config).run(sockets=[listener])
-
-
 if __name__ == "__main__":
-    main()
+    serve(app, __doc__.splitlines()[0])

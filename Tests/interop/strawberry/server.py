@@ -22,17 +22,20 @@ The chat is in-process: each post is broadcast to the channel's subscribers thro
 queue per subscriber (what strawberry's documentation suggests for a single process).
 """
 
-import argparse
 import asyncio
 import itertools
-import socket
+import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import AsyncGenerator
 
 import strawberry
-import uvicorn
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+# The shared runner is in Tests/interop, one directory up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from asgi_server import serve  # noqa: E402
 
 
 @strawberry.type
@@ -98,20 +101,5 @@ app = GraphQL(
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    arguments = parser.parse_args()
-
-    # Bind here rather than in uvicorn, so that port 0 works and the port can be reported.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", arguments.port))
-    print(f"LISTENING {listener.getsockname()[1]}", flush=True)
-
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="off")
-    uvicorn.Server(config).run(sockets=[listener])
-
-
 if __name__ == "__main__":
-    main()
+    serve(app, __doc__.splitlines()[0])
