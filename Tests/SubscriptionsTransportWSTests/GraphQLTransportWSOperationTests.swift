@@ -15,6 +15,21 @@ struct GraphQLTransportWSOperationTests {
         }
     }
 
+    @Test func anExecutorRejectingWithNoErrorsGetsAnErrorMessageAndTheConnectionGoesOn() async throws {
+        // `rejected([])` breaks the executor contract ("never empty"); it once crashed the server.
+        let executor = TestExecutor<JSONObject> { request, _, _ in
+            request.query.contains("broken") ? .rejected([]) : .single(ExecutionResult(["data": ["ok": true]]))
+        }
+        try await withTransportWSConnection(executor: executor) { connection in
+            try await connection.initialise()
+            await connection.subscribe("1", query: "{ broken }")
+            try await connection.expect(#"{"id":"1","type":"error","payload":[{"message":"Invalid request"}]}"#)
+            await connection.subscribe("2", query: "{ ok }")
+            try await connection.expect(#"{"id":"2","type":"next","payload":{"data":{"ok":true}}}"#)
+            try await connection.expect(#"{"id":"2","type":"complete"}"#)
+        }
+    }
+
     @Test func tw24SubscriptionStreamsEveryEventThenCompletes() async throws {
         let executor = TestExecutor<JSONObject>()
         try await withTransportWSConnection(executor: executor) { connection in
