@@ -67,31 +67,14 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         id = server.connections.makeID()
         observer = server.observer
         let onBatch = Self.batchObserver(server.observer, ObservedConnection(id: id, subprotocol: subprotocol))
-        let timeout: Duration?
-        let machine: any ServerStateMachine
-        if subprotocol == .graphQLTransportWS {
-            outbound = OutboundQueue(budget: server.graphQLTransportWSOptions.outboundBufferBytes, onBatch: onBatch)
-            timeout = server.graphQLTransportWSOptions.connectionInitWaitTimeout
-            machine = GraphQLTransportWSServerStateMachine(
-                options: server.graphQLTransportWSOptions,
-                pingHooks: (server.hooks.onPing != nil, server.hooks.onPong != nil),
-                negotiatedOtherProtocol: mismatch
-            )
-        } else {
-            outbound = OutboundQueue(budget: server.graphQLWSOptions.outboundBufferBytes, onBatch: onBatch)
-            timeout = server.graphQLWSOptions.connectionInitWaitTimeout
-            machine = GraphQLWSServerStateMachine(
-                options: server.graphQLWSOptions,
-                operationsWithoutInitAllowed: Self.runsOperationsWithoutInit(server, subprotocol),
-                negotiatedOtherProtocol: mismatch
-            )
-        }
-        if let timeout, timeout > .zero, !Self.runsOperationsWithoutInit(server, subprotocol) {
+        let setup = server.connectionSetup(speaking: subprotocol, negotiatedOtherProtocol: mismatch)
+        outbound = OutboundQueue(budget: setup.outboundBudget, onBatch: onBatch)
+        if let timeout = setup.initWaitTimeout, timeout > .zero {
             initTimeout = Self.sleeper(clock, until: timeout)
         } else {
             initTimeout = nil
         }
-        state = Mutex(State(machine: machine))
+        state = Mutex(State(machine: setup.machine))
     }
 
     private static func batchObserver(
@@ -112,12 +95,6 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
 
     private func observe(_ event: GraphQLWebSocketEvent) {
         observer?.observe(event, on: ObservedConnection(id: id, subprotocol: subprotocol))
-    }
-
-    /// Apollo's protocol may run operations without `connection_init`; then no init is awaited.
-    private static func runsOperationsWithoutInit(_ server: GraphQLWebSocketServer<Executor>, _ subprotocol: WebSocketSubprotocol) -> Bool {
-        subprotocol == .graphQLWS && server.graphQLWSOptions.allowOperationsWithoutInit
-            && server.hooks.contextWithoutInit != nil
     }
 
     private static func sleeper<C: Clock<Duration>>(_ clock: C, until delay: Duration) -> @Sendable () async throws -> Void {
