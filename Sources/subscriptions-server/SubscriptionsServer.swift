@@ -62,6 +62,12 @@ struct SubscriptionsServer: AsyncParsableCommand {
     )
     var trustForwardedHost = false
 
+    @Flag(
+        help:
+            "Send \"Internal server error\" instead of the message of an error a hook or the executor throws (connection_error and error on graphql-ws, the 4500 close reason on graphql-transport-ws). For production."
+    )
+    var hideInternalErrors = false
+
     @Option(help: "The most WebSocket connections held at once; upgrades past it are refused with 503.")
     var maxConnections = UpgradePolicy().maxConnections
 
@@ -98,6 +104,8 @@ struct SubscriptionsServer: AsyncParsableCommand {
         origins.allowsAnyOrigin = allowAnyOrigin
         let server = GraphQLWebSocketServer(
             executor: executor,
+            graphQLWS: GraphQLWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
+            graphQLTransportWS: GraphQLTransportWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
             observer: LoggingMetricsObserver(logger: logger),
             upgrade: UpgradePolicy(origins: origins, maxConnections: maxConnections)
         )

@@ -66,6 +66,23 @@ struct GraphQLWSConnectionPhaseTests {
         }
     }
 
+    @Test func thrownErrorMessagesAreHiddenWhenNotExposed() async throws {
+        let executor = TestExecutor<JSONObject> { _, _, _ in throw TestError("database password is hunter2") }
+        var options = testOptions()
+        options.exposesInternalErrorMessages = false
+        try await withGraphQLWSConnection(executor: executor, options: options) { connection in
+            try await connection.initialise()
+            await connection.start(#""1""#)
+            try await connection.expect(#"{"type":"error","id":"1","payload":{"message":"Internal server error"}}"#)
+        }
+        let hooks = HookSpy().hooks(onConnect: { _ in throw TestError("connection string postgres://secret") })
+        try await withGraphQLWSConnection(hooks: hooks, options: options) { connection in
+            await connection.send(#"{"type":"connection_init"}"#)
+            try await connection.expect(#"{"type":"connection_error","payload":{"message":"Internal server error"}}"#)
+            try await connection.expectClose(code: 1011)
+        }
+    }
+
     @Test func gw07ConnectHookRejectingSendsProhibitedConnection() async throws {
         let hooks = HookSpy().hooks(onConnect: { _ in .reject() })
         try await withGraphQLWSConnection(hooks: hooks) { connection in

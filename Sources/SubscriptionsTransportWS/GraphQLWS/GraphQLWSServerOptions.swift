@@ -58,6 +58,11 @@ public struct GraphQLWSServerOptions: Sendable {
     /// connection_ack", so a client cannot make the server hold an unbounded backlog. By default 200
     /// (twice the default operation limit).
     public var maxMessagesWhileConnecting: Int
+    /// Whether the message of an error thrown by `onConnect` (the `connection_error` payload) or by
+    /// the executor (the operation's `error`) reaches the client. Turn it off in production to send
+    /// "Internal server error" instead; rejections (`.reject(message:)`) and GraphQL errors are
+    /// always sent as they are. By default on.
+    public var exposesInternalErrorMessages: Bool
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -69,8 +74,10 @@ public struct GraphQLWSServerOptions: Sendable {
         binaryFrames: BinaryFrames = .decodeAsText,
         maxInboundMessageBytes: Int = 1 << 20,
         outboundBufferBytes: Int = 1 << 20,
-        maxMessagesWhileConnecting: Int = 200
+        maxMessagesWhileConnecting: Int = 200,
+        exposesInternalErrorMessages: Bool = true
     ) {
+        self.exposesInternalErrorMessages = exposesInternalErrorMessages
         self.maxMessagesWhileConnecting = maxMessagesWhileConnecting
         self.keepAlive = keepAlive
         self.connectionInitWaitTimeout = connectionInitWaitTimeout

@@ -115,8 +115,10 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
     mutating func connectHookFinished(_ outcome: ConnectHookOutcome) -> [ServerAction] {
         guard case .initialising(let queued) = state else { return [] }
         switch outcome {
-        case .rejected(let message), .failed(let message):
+        case .rejected(let message):
             return [.send(GraphQLWSServerFrame.connectionError(message))] + close(code: 1011, reason: "")
+        case .failed(let message):
+            return [.send(GraphQLWSServerFrame.connectionError(shown(message)))] + close(code: 1011, reason: "")
         case .accepted(let payload):
             state = .ready
             isAcknowledged = true
@@ -161,8 +163,13 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             let message = OperationOutput.nonEmpty(errors)[0].message
             return [.send(GraphQLWSServerFrame.error(id, message)), .operationEnded(id: id, end: .failed(message: message))]
         case .executionFailed(let message):
-            return [.send(GraphQLWSServerFrame.error(id, message)), .operationEnded(id: id, end: .failed(message: message))]
+            return [.send(GraphQLWSServerFrame.error(id, shown(message))), .operationEnded(id: id, end: .failed(message: message))]
         }
+    }
+
+    /// The message of an unexpected error (a hook or executor that threw) as the client may see it.
+    private func shown(_ message: String) -> String {
+        options.exposesInternalErrorMessages ? message : "Internal server error"
     }
 
     mutating func keepAliveTimerFired() -> [ServerAction] {
