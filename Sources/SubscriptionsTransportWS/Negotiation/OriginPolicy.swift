@@ -91,10 +91,10 @@ public struct OriginPolicy: Sendable, Hashable {
         if trustsForwardedHost {
             if let forwarded = header("Forwarded").first.flatMap(Self.forwardedHost) { return forwarded }
             if let first = header("X-Forwarded-Host").first?.split(separator: ",").first {
-                return first.trimmingWhitespace()
+                return String(first.trimmingWhitespace())
             }
         }
-        return header("Host").first.map { Substring($0).trimmingWhitespace() }
+        return header("Host").first.map { String($0.trimmingWhitespace()) }
     }
 
     /// The `host=` parameter of the first element of a `Forwarded` header (RFC 7239).
@@ -103,7 +103,7 @@ public struct OriginPolicy: Sendable, Hashable {
         for pair in element.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingWhitespace().lowercased() == "host" else { continue }
-            var host = parts[1].trimmingWhitespace()
+            var host = String(parts[1].trimmingWhitespace())
             if host.count >= 2, host.hasPrefix("\""), host.hasSuffix("\"") { host = String(host.dropFirst().dropLast()) }
             return host
         }
@@ -161,11 +161,5 @@ public struct OriginPolicy: Sendable, Hashable {
         case "https", "wss": 443
         default: nil
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

@@ -40,7 +40,8 @@ public struct WebSocketSubprotocol: Sendable, Hashable, CustomStringConvertible 
 }
 
 extension StringProtocol {
-    fileprivate func trimmingWhitespace() -> SubSequence {
+    /// The value without the spaces and tabs HTTP allows around header values and list items.
+    func trimmingWhitespace() -> SubSequence {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let start = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         let end = lastIndex(where: { !isSpace($0) })!
