@@ -133,6 +133,11 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   upgrade (``decide(_:)``).
     public func shouldUpgrade(_ headers: HTTPHeaders) -> HTTPHeaders? {
         guard case .success(let subprotocol) = decide(headers) else { return nil }
+        return Self.responseHeaders(accepting: subprotocol)
+    }
+
+    /// The `Sec-WebSocket-Protocol` response header that accepts `subprotocol`.
+    private static func responseHeaders(accepting subprotocol: WebSocketSubprotocol) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: .secWebSocketProtocol, value: subprotocol.name)
         return headers
@@ -158,7 +163,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             request.logger.debug("GraphQL WebSocket upgrade refused", metadata: ["graphql_ws.refusal": "\(refusal)"])
             throw Abort(HTTPResponseStatus(statusCode: refusal.statusCode), reason: "\(refusal)")
         }
-        let responseHeaders: HTTPHeaders = [HTTPHeaders.Name.secWebSocketProtocol.description: subprotocol.name]
+        let responseHeaders = Self.responseHeaders(accepting: subprotocol)
         return request.webSocket(
             maxFrameSize: maxFrameSize,
             shouldUpgrade: { request -> EventLoopFuture<HTTPHeaders?> in

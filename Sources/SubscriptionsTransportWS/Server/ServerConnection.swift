@@ -170,7 +170,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             self?.close(code: code, reason: reason)
         }
         if let initTimeout {
-            state.initTimer = spawnTimer(&state) { [weak self] in
+            state.initTimer = spawnCancelledOnEnd(&state) { [weak self] in
                 guard (try? await initTimeout()) != nil else { return }
                 self?.handle { $0.machine.initTimeoutFired() }
             }
@@ -188,7 +188,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                 outbound.send(frame, answering: true)
             case .runConnectHook(let payload):
                 let onConnect = server.hooks.onConnect
-                let hook = spawn(&state) { [weak self] in
+                // Its answer means nothing once the connection ended (a close while it decides).
+                spawnCancelledOnEnd(&state) { [weak self] in
                     let outcome: Result<ConnectionDecision<Context>, any Error>
                     do {
                         outcome = .success(try await onConnect(payload))
@@ -197,8 +198,6 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     }
                     self?.connectHookFinished(outcome)
                 }
-                // Its answer means nothing once the connection ended (a close while it decides).
-                state.cancelledOnEnd.insert(hook)
             case .startOperation(let id, let run, let request):
                 // Reported before anything can fail, as the machine counts the operation live from
                 // here on and will end it exactly once.
@@ -268,8 +267,10 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         return key
     }
 
-    /// Starts a timer task, cancelled when the connection ends.
-    private func spawnTimer(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
+    /// Starts a task whose work is pointless once the connection ends (a timer, the connect hook):
+    /// it is cancelled then.
+    @discardableResult
+    private func spawnCancelledOnEnd(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
         let key = spawn(&state, work)
         state.cancelledOnEnd.insert(key)
         return key
@@ -279,7 +280,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         // The first deadline is taken now, and later ones are counted from it, so ticks never
         // drift with task scheduling.
         let first = clock.now.advanced(by: interval)
-        spawnTimer(&state) { [weak self] in
+        spawnCancelledOnEnd(&state) { [weak self] in
             var deadline = first
             while (try? await clock.sleep(until: deadline, tolerance: nil)) != nil {
                 guard let self else { return }
