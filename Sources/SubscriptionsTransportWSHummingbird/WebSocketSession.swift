@@ -34,7 +34,8 @@ struct WebSocketSession: Sendable {
     }
 
     /// Feeds inbound messages to the connection until the client closes, the socket fails or the
-    /// task is cancelled, then reports the transport closed.
+    /// task is cancelled, then reports the transport closed. While the connection's outbound buffer is
+    /// full it reads nothing, so a client that does not read fills its own socket.
     ///
     /// A message over the protocol's limit closes the connection with 1009 (message too big). The
     /// WebSocket layer only bounds single frames by the application's frame size, which serves every
@@ -48,6 +49,8 @@ struct WebSocketSession: Sendable {
         defer { connection.transportClosed() }
         do {
             for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                // Nothing more is read from a client that does not read what is written to it.
+                await connection.outbound.waitForRoom()
                 let size =
                     switch message {
                     case .text(let text): text.utf8.count

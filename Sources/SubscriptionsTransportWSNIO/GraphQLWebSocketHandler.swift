@@ -11,8 +11,9 @@ import SubscriptionsTransportWS
 /// Outbound: when the connection's queue goes from empty to non-empty, one drain is scheduled on the
 /// event loop; it encodes every ready frame into one buffer, writes it and flushes once. While the
 /// channel is not writable nothing is taken, so operations pause once the connection's outbound
-/// budget is full. The connection's close frame is the last frame; the channel closes when the
-/// client answers it, or after the close timeout.
+/// budget is full, and nothing is read: a client that does not read fills its own socket, not the
+/// server's memory (the connection closes it after its slow-client timeout). The connection's close
+/// frame is the last frame; the channel closes when the client answers it, or after the close timeout.
 final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = Never
@@ -32,8 +33,13 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The channel was not writable when output was ready.
     private var waitingForWritability = false
+    /// A read was held back because the channel was not writable; it is passed on once it is.
+    private var readHeldBack = false
     /// The connection's output ended: its close frame was written, or it will write nothing more.
     private var outputEnded = false
+    /// The connection's `run()` returned: its remaining frames are written whether or not the
+    /// channel is writable.
+    private var runEnded = false
     private var sentClose = false
     private var receivedClose = false
     private var closeTimer: Scheduled<Void>?
@@ -225,11 +231,27 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Outbound
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, waitingForWritability {
-            waitingForWritability = false
-            drain()
+        if context.channel.isWritable {
+            if waitingForWritability {
+                waitingForWritability = false
+                drain()
+            }
+            if readHeldBack {
+                readHeldBack = false
+                context.read()
+            }
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Reads only while the client takes what is written: a client that sends without reading
+    /// would otherwise make the server queue answers for it.
+    func read(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readHeldBack = true
+            return
+        }
+        context.read()
     }
 
     /// Writes everything the connection has ready, then flushes once.
@@ -242,7 +264,7 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context, let outputReady, !outputEnded else { return }
         var written = 0
         defer { if written > 0 { context.flush() } }
-        while context.channel.isWritable {
+        while context.channel.isWritable || runEnded {
             guard let messages = connection.outbound.takeReady() else { return endOutput(context) }
             if messages.isEmpty { break }
             written += write(messages, context: context)
@@ -321,8 +343,10 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    /// The connection's `run()` returned: whatever it still queued is written and the channel closes.
+    /// The connection's `run()` returned: whatever it still queued is written, even to a client that
+    /// reads nothing (the close timeout then ends the socket), and the channel closes.
     func connectionEnded() {
+        runEnded = true
         drain()
         if !outputEnded { context?.close(promise: nil) }
     }

@@ -44,6 +44,9 @@ struct WebSocketSession: Sendable {
         for await event in inbound.events {
             switch event {
             case .frame(let frame):
+                // Messages of a client that does not read wait in the inbound buffer, within its
+                // budget, while the connection's outbound buffer is full.
+                await connection.outbound.waitForRoom()
                 inbound.handedOn(frame)
                 connection.receive(frame)
             case .close(let code, let reason):

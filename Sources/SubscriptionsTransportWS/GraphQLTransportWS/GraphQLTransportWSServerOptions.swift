@@ -20,6 +20,11 @@ public struct GraphQLTransportWSServerOptions: Sendable {
     /// How many bytes of outbound frames may wait for the transport before operations pause
     /// (back-pressure). By default 1 MiB.
     public var outboundBufferBytes: Int
+    /// How long operations may wait for room in a full outbound buffer while the client reads
+    /// nothing at all, before the connection closes with 1008 "Client too slow: outbound buffer
+    /// full"; `nil` never closes it. Meanwhile the adapters stop reading from it. By default 30
+    /// seconds.
+    public var slowClientTimeout: Duration?
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -29,7 +34,8 @@ public struct GraphQLTransportWSServerOptions: Sendable {
         acceptsBinaryFrames: Bool = true,
         exposesInternalErrorMessages: Bool = true,
         maxInboundMessageBytes: Int = 1 << 20,
-        outboundBufferBytes: Int = 1 << 20
+        outboundBufferBytes: Int = 1 << 20,
+        slowClientTimeout: Duration? = .seconds(30)
     ) {
         self.connectionInitWaitTimeout = connectionInitWaitTimeout
         self.maxLiveOperations = maxLiveOperations
@@ -38,5 +44,6 @@ public struct GraphQLTransportWSServerOptions: Sendable {
         self.exposesInternalErrorMessages = exposesInternalErrorMessages
         self.maxInboundMessageBytes = maxInboundMessageBytes
         self.outboundBufferBytes = outboundBufferBytes
+        self.slowClientTimeout = slowClientTimeout
     }
 }

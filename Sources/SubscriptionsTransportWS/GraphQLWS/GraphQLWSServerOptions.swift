@@ -53,6 +53,11 @@ public struct GraphQLWSServerOptions: Sendable {
     /// How many bytes of outbound frames may wait for the transport before operations pause
     /// (back-pressure). By default 1 MiB.
     public var outboundBufferBytes: Int
+    /// How long operations may wait for room in a full outbound buffer while the client reads
+    /// nothing at all, before the connection closes with 1008 "Client too slow: outbound buffer
+    /// full"; `nil` never closes it. Meanwhile the adapters stop reading from it. By default 30
+    /// seconds.
+    public var slowClientTimeout: Duration?
     /// How many messages may arrive while the connect hook (`onConnect`) decides; they wait, in
     /// order, for its answer. One more closes the connection with 4429 "Too many messages before
     /// connection_ack", so a client cannot make the server hold an unbounded backlog. By default 200
@@ -75,7 +80,8 @@ public struct GraphQLWSServerOptions: Sendable {
         maxInboundMessageBytes: Int = 1 << 20,
         outboundBufferBytes: Int = 1 << 20,
         maxMessagesWhileConnecting: Int = 200,
-        exposesInternalErrorMessages: Bool = true
+        exposesInternalErrorMessages: Bool = true,
+        slowClientTimeout: Duration? = .seconds(30)
     ) {
         self.exposesInternalErrorMessages = exposesInternalErrorMessages
         self.maxMessagesWhileConnecting = maxMessagesWhileConnecting
@@ -87,5 +93,6 @@ public struct GraphQLWSServerOptions: Sendable {
         self.binaryFrames = binaryFrames
         self.maxInboundMessageBytes = maxInboundMessageBytes
         self.outboundBufferBytes = outboundBufferBytes
+        self.slowClientTimeout = slowClientTimeout
     }
 }

@@ -8,6 +8,9 @@ struct ConnectionSetup {
     var outboundBudget: Int
     /// How long the client may take to send `connection_init`; `nil` when none is awaited.
     var initWaitTimeout: Duration?
+    /// How long operations may wait for room while the client takes nothing before it is closed;
+    /// `nil` never closes it.
+    var slowClientTimeout: Duration?
 }
 
 extension GraphQLWebSocketServer {
@@ -37,7 +40,8 @@ extension GraphQLTransportWSServerStateMachine {
                 negotiatedOtherProtocol: negotiatedOtherProtocol
             ),
             outboundBudget: options.outboundBufferBytes,
-            initWaitTimeout: options.connectionInitWaitTimeout
+            initWaitTimeout: options.connectionInitWaitTimeout,
+            slowClientTimeout: options.slowClientTimeout
         )
     }
 }
@@ -58,7 +62,8 @@ extension GraphQLWSServerStateMachine {
                 negotiatedOtherProtocol: negotiatedOtherProtocol
             ),
             outboundBudget: options.outboundBufferBytes,
-            initWaitTimeout: withoutInit ? nil : options.connectionInitWaitTimeout
+            initWaitTimeout: withoutInit ? nil : options.connectionInitWaitTimeout,
+            slowClientTimeout: options.slowClientTimeout
         )
     }
 }

@@ -37,6 +37,8 @@ public final class OutboundQueue: Sendable {
         var bufferedBytes = 0
         /// Bytes of protocol answers (``send(_:answering:)``) among ``bufferedBytes``.
         var answerBytes = 0
+        /// How many times the transport took messages: unchanged while a client reads nothing.
+        var takes: UInt64 = 0
         /// No more messages are accepted.
         var closed = false
         var waiter: Waiter?
@@ -90,6 +92,7 @@ public final class OutboundQueue: Sendable {
         mutating func takeMessages() -> [OutboundMessage] {
             let batch = messages
             messages = []
+            takes &+= 1
             bufferedBytes = 0
             answerBytes = 0
             return batch
@@ -248,14 +251,24 @@ public final class OutboundQueue: Sendable {
         state.withLock { !$0.closed && $0.answerBytes > budget }
     }
 
-    /// Whether more bytes than the budget are waiting for the transport.
-    var isOverBudget: Bool {
+    /// Whether more bytes than the budget are waiting for the transport: operations wait for room.
+    public var isOverBudget: Bool {
         state.withLock { !$0.closed && $0.bufferedBytes > budget }
+    }
+
+    /// How many times the transport has taken messages so far; a connection compares two readings to
+    /// tell a client that reads nothing.
+    var takeCount: UInt64 {
+        state.withLock { $0.takes }
     }
 
     /// Waits while more bytes than the budget are waiting for the transport; returns at once when
     /// there is room, when the connection closed or when the calling task is cancelled.
-    nonisolated(nonsending) func waitForRoom() async {
+    ///
+    /// Operations wait here before each result. A transport that reads in a task waits here too
+    /// before handing on each inbound message: it then stops reading from a client that does not
+    /// read, so that client's socket fills rather than the server's memory.
+    public nonisolated(nonsending) func waitForRoom() async {
         while isOverBudget, !Task.isCancelled {
             await waitForRoomOnce()
         }

@@ -32,6 +32,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private let clock: any Clock<Duration>
     /// Sleeps until the init wait timeout, counted from the connection's creation.
     private let initTimeout: (@Sendable () async throws -> Void)?
+    /// How long operations may wait for a client that takes nothing before it is closed.
+    private let slowClientTimeout: Duration?
     private let state: Mutex<State>
     /// Set once the connection has ended and every task and hook has finished.
     private let finished = OneShot<Void>()
@@ -46,6 +48,9 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         var tasks: [UInt64: Task<Void, Never>] = [:]
         var nextTask: UInt64 = 0
         var initTimer: UInt64?
+        /// The timer that closes a client that reads nothing while operations wait for room, and the
+        /// outbound queue's take count when it started.
+        var slowClientTimer: (task: UInt64, takes: UInt64)?
         /// Tasks whose work is pointless once the connection ends (timers, the connect hook): cancelled
         /// then. Other hooks run to their end.
         var cancelledOnEnd: Set<UInt64> = []
@@ -74,6 +79,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         } else {
             initTimeout = nil
         }
+        slowClientTimeout = setup.slowClientTimeout
         state = Mutex(State(machine: setup.machine))
     }
 
@@ -117,8 +123,9 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
     }
 
-    /// The close of a connection whose client sent more while a budget's worth of answers waited
-    /// for it (`OutboundQueue.isFlooded`): 1008 (policy violation).
+    /// The close of a client that does not read: it sent more while a budget's worth of answers
+    /// waited for it (`OutboundQueue.isFlooded`), or it took nothing for the slow-client timeout while
+    /// operations waited for room: 1008 (policy violation).
     static var clientTooSlowCode: UInt16 { 1008 }
     static var clientTooSlowReason: String { "Client too slow: outbound buffer full" }
 
@@ -398,7 +405,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
         switch outcome {
         case .single(let result):
-            await outbound.waitForRoom()
+            await waitForRoom()
             if report(run, result) { report(run, .completed) }
         case .rejected(let errors):
             report(run, .rejected(errors))
@@ -424,7 +431,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             do {
                 var sentSinceYield = 0
                 for try await result in results {
-                    await outbound.waitForRoom()
+                    await waitForRoom()
                     guard report(run, result) else { return }
                     // A source that never suspends must not starve the other operations and
                     // connections sharing the cooperative pool.
@@ -439,6 +446,39 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                 return
             }
             report(run, .completed)
+        }
+    }
+
+    /// Waits while the outbound queue is over its budget. A client that takes nothing from it for the
+    /// slow-client timeout meanwhile is closed (``clientTooSlowCode``): its operations would otherwise
+    /// hold their resources for as long as it keeps the socket open.
+    private func waitForRoom() async {
+        guard outbound.isOverBudget else { return }
+        watchForSlowClient()
+        await outbound.waitForRoom()
+    }
+
+    /// Starts the slow-client timer unless one runs since the transport last took messages.
+    private func watchForSlowClient() {
+        guard let slowClientTimeout else { return }
+        let takes = outbound.takeCount
+        state.withLock { state in
+            guard !state.ending, state.slowClientTimer?.takes != takes else { return }
+            if let previous = state.slowClientTimer { state.tasks[previous.task]?.cancel() }
+            let sleep = Self.sleeper(clock, until: slowClientTimeout)
+            let task = spawnCancelledOnEnd(&state) { [weak self] in
+                guard (try? await sleep()) != nil else { return }
+                self?.slowClientTimerFired(takes: takes)
+            }
+            state.slowClientTimer = (task, takes)
+        }
+    }
+
+    private func slowClientTimerFired(takes: UInt64) {
+        handle { state in
+            // The client took something since the timer started: it reads, only slowly.
+            guard outbound.isOverBudget, outbound.takeCount == takes else { return [] }
+            return state.machine.closeForHost(code: Self.clientTooSlowCode, reason: Self.clientTooSlowReason)
         }
     }
 

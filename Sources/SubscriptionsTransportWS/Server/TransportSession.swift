@@ -4,7 +4,8 @@
 /// The rule for ending them lives here once. When the protocol and the writer are done, the reader
 /// is cancelled at once if the socket is gone or the server sent no close frame (nothing more that
 /// matters will be read); after the server's close frame it is given `closeTimeout` to see the
-/// client's answer end the socket, and is cancelled then.
+/// client's answer end the socket, and is cancelled then. A writer still blocked on a client that
+/// reads nothing when the protocol has ended gets the same `closeTimeout`, then is cancelled.
 ///
 /// - Parameters:
 ///   - connection: The connection whose `run()` is the protocol part.
@@ -45,12 +46,13 @@ package func runTransportSession(
             case .closeTimeoutElapsed:
                 group.cancelAll()
             }
-            guard !protocolRunning, !writerRunning else { continue }
-            if !readerRunning || !sentClose {
+            guard !protocolRunning else { continue }
+            if !writerRunning, !readerRunning || !sentClose {
                 // Nothing more will be read that matters; this also ends a pending close timer.
                 group.cancelAll()
             } else if !closeTimerStarted {
-                // The reader ends when the client answers the server's close frame.
+                // The reader ends when the client answers the server's close frame; a writer still
+                // running waits on a client that reads nothing. Either gets `closeTimeout`.
                 closeTimerStarted = true
                 group.addTask {
                     try? await Task.sleep(for: closeTimeout)

@@ -1,0 +1,71 @@
+import Foundation
+import SubscriptionsTransportWS
+import TestSupport
+import Testing
+
+/// A real socket that stops reading while a fast subscription streams to it, through every adapter:
+/// the server stops at the outbound budget (what it holds for that client stays bounded), another
+/// connection streams meanwhile, and after the slow-client timeout the stalled client is closed
+/// with 1008.
+// Serialized: each case streams as fast as its server can, and two cores are shared by all.
+@Suite("Slow clients over a real socket", .serialized)
+struct SlowClientOverSocketTests {
+    static let budget = 64 * 1024
+
+    @Test(arguments: Adapter.allCases) func aClientThatStopsReadingIsBoundedThenClosed1008(adapter: Adapter) async throws {
+        var options = GraphQLTransportWSServerOptions()
+        options.outboundBufferBytes = Self.budget
+        options.slowClientTimeout = .milliseconds(500)
+        // The other connection's handshake may wait while the stalled one's stream fills the buffers.
+        options.connectionInitWaitTimeout = nil
+        let (hooks, events) = reportingHooks()
+        try await adapter.withTestServer(graphQLTransportWS: options, hooks: hooks) { url in
+            let slow = try await RawWebSocket.connect(to: url, subprotocol: "graphql-transport-ws")
+            try await slow.send(#"{"type":"connection_init"}"#)
+            try await slow.read { bytes in
+                // Only the acknowledgement comes before the subscription starts.
+                String(decoding: bytes, as: UTF8.self).contains("connection_ack") ? (bytes.removeAll(), true).1 : false
+            }
+            // From here on the client reads nothing while a counter of a billion values streams.
+            try await slow.send(#"{"id":"1","type":"subscribe","payload":{"query":"subscription { counter(n: 1000000000) }"}}"#)
+
+            // Another connection streams to its end meanwhile.
+            let close = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
+                try await socket.send(["type": "connection_init"])
+                #expect(try await socket.next() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "a", "payload": ["query": "subscription { counter(n: 5000) }"]])
+                let messages = try await socket.messages(until: "complete", id: "a")
+                #expect(messages.count == 5001)
+            }
+            #expect(close?.code == 1000)
+
+            // Once the server closed the stalled connection, the client reads again: what the server
+            // held for it (its budget, plus what the sockets and the channel buffer on the way), then
+            // the close. A server that did not stop at its budget would stream on without end.
+            try await withTimeout {
+                for await event in events where event == "close 1008" { return }
+            }
+            let bound = 8 * Self.budget + 256 * 1024 + (try Self.largestSendBuffer()) + adapter.writerBufferBeyondBudget
+            let (textBytes, closeCode) = try await slow.readFrames(upTo: bound)
+            #expect(textBytes <= bound)
+            #expect(closeCode == 1008)
+            await slow.close()
+        }
+    }
+
+    /// The most a TCP socket here may hold for sending (`net.ipv4.tcp_wmem`'s maximum, in bytes).
+    static func largestSendBuffer() throws -> Int {
+        let limits = try String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8)
+        return try #require(limits.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) })
+    }
+}
+
+extension Adapter {
+    /// What the adapter's WebSocket writer may hold beyond the connection's outbound budget before
+    /// its writes pause for a client that reads nothing. hummingbird-websocket's writer hands frames
+    /// to NIO's asynchronous writer, which takes more before it pauses (about 11 MB measured here
+    /// with a stalled client); the SwiftNIO channel and Vapor's writer take nothing past the budget.
+    var writerBufferBeyondBudget: Int {
+        self == .hummingbird ? 32 << 20 : 0
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import TestSupport
+
+/// A WebSocket client written by hand on a NIO channel that reads only when told: it can stop
+/// reading altogether, as a stalled or malicious client does, which a client library never lets a
+/// test do. Its receive buffer is small, so the server's writes back up quickly once it stops.
+final class RawWebSocket: Sendable {
+    private let channel: any Channel
+    private let collector: ByteCollector
+
+    private init(channel: any Channel, collector: ByteCollector) {
+        self.channel = channel
+        self.collector = collector
+    }
+
+    /// Connects to `url`, upgrades offering `subprotocol`, and reads the response head.
+    static func connect(to url: URL, subprotocol: String, receiveBufferBytes: Int = 4096) async throws -> RawWebSocket {
+        let collector = ByteCollector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: url.host!, port: url.port!)
+            .get()
+        let socket = RawWebSocket(channel: channel, collector: collector)
+        let request = """
+            GET \(url.path) HTTP/1.1\r
+            Host: \(url.host!):\(url.port!)\r
+            Connection: Upgrade\r
+            Upgrade: websocket\r
+            Sec-WebSocket-Version: 13\r
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+            Sec-WebSocket-Protocol: \(subprotocol)\r
+            \r
+
+            """
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        try await socket.read { bytes in
+            guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return false }
+            precondition(String(decoding: bytes[..<end.lowerBound], as: UTF8.self).hasPrefix("HTTP/1.1 101"), "upgrade refused")
+            bytes.removeSubrange(..<end.upperBound)
+            return true
+        }
+        return socket
+    }
+
+    /// Sends one masked text frame (RFC 6455 §5.2; an all-zero mask key leaves the payload as is).
+    func send(_ text: String) async throws {
+        let payload = Array(text.utf8)
+        var frame: [UInt8] = [0x81]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else {
+            frame.append(0x80 | 126)
+            frame.append(contentsOf: [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)])
+        }
+        frame.append(contentsOf: [0, 0, 0, 0])
+        frame.append(contentsOf: payload)
+        try await channel.writeAndFlush(ByteBuffer(bytes: frame))
+    }
+
+    /// Reads until `done` says the bytes received so far suffice; it may consume what it used. Then
+    /// reads nothing more until asked again.
+    func read(until done: @escaping @Sendable (inout [UInt8]) -> Bool) async throws {
+        try await withTimeout(.seconds(30)) { [collector, channel] in
+            while !collector.check(done) {
+                channel.read()
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
+    /// Reads the server's frames until its close frame or `limit` bytes of text frames.
+    ///
+    /// - Returns: The bytes of text payload read, and the close frame's code if one came.
+    func readFrames(upTo limit: Int) async throws -> (textBytes: Int, closeCode: UInt16?) {
+        let outcome = Mutex<(textBytes: Int, closeCode: UInt16?)>((0, nil))
+        try await read { bytes in
+            outcome.withLock { outcome in
+                while let (opcode, payload, size) = Self.frame(at: bytes) {
+                    bytes.removeFirst(size)
+                    if opcode == 0x8 {
+                        outcome.closeCode = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
+                        return true
+                    }
+                    if opcode == 0x1 { outcome.textBytes += payload.count }
+                    if outcome.textBytes > limit { return true }
+                }
+                return false
+            }
+        }
+        return outcome.withLock { $0 }
+    }
+
+    /// The unmasked server frame at the start of `bytes`, if it is complete: opcode, payload, size.
+    private static func frame(at bytes: [UInt8]) -> (UInt8, [UInt8], Int)? {
+        guard bytes.count >= 2 else { return nil }
+        var length = Int(bytes[1] & 0x7F)
+        var header = 2
+        if length == 126 {
+            guard bytes.count >= 4 else { return nil }
+            length = Int(bytes[2]) << 8 | Int(bytes[3])
+            header = 4
+        } else if length == 127 {
+            guard bytes.count >= 10 else { return nil }
+            length = bytes[2..<10].reduce(0) { $0 << 8 | Int($1) }
+            header = 10
+        }
+        guard bytes.count >= header + length else { return nil }
+        return (bytes[0] & 0x0F, Array(bytes[header..<header + length]), header + length)
+    }
+
+    /// Closes the TCP connection.
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Keeps what the channel reads; reads happen only when the test asks (`autoRead` is off).
+private final class ByteCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let bytes = Mutex<[UInt8]>([])
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+    }
+
+    /// Runs `done` on the bytes received so far.
+    func check(_ done: (inout [UInt8]) -> Bool) -> Bool {
+        bytes.withLock { done(&$0) }
+    }
+}
