@@ -82,6 +82,37 @@ struct ClientOverSocketTests {
         }
     }
 
+    @Test("A consumer that cannot keep up gets what waited, then ConsumerTooSlowError; the operation stops", arguments: protocols)
+    func slowConsumer(choice: GraphQLWebSocketClient.ProtocolChoice) async throws {
+        let completed = Recorder<String>()
+        let hooks = ServerHooks<JSONObject>(onOperationComplete: { completed.record($0.key) })
+        try await withTestServer(hooks: hooks) { url in
+            let configuration = GraphQLWebSocketClient.Configuration(protocolChoice: choice, maxBufferedResults: 10)
+            try await GraphQLWebSocketClient(url: url, configuration: configuration).withConnection { connection in
+                var values: [Int] = []
+                let endless = OperationRequest(query: "subscription { counter(n: 1000000000, delayMs: 1) }")
+                // Reading one result per 100 ms from a counter that sends one per millisecond: the
+                // buffer of ten overflows within about a second.
+                await #expect(throws: ConsumerTooSlowError(maxBufferedResults: 10)) {
+                    for try await result in connection.subscribe(endless) {
+                        guard case .integer(let value)? = result.data?.objectValue?["counter"] else {
+                            Issue.record("Not a counter value: \(result)")
+                            return
+                        }
+                        values.append(value)
+                        try #require(values.count < 1_000)
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+                // Every result before the error, in order, none skipped.
+                #expect(values == Array(0..<values.count))
+                #expect(await completed.waitForCount(1) == ["1"])
+                let hello = try await connection.query(OperationRequest(query: "{ hello }"))
+                #expect(hello.data == ["hello": "Hello world"])
+            }
+        }
+    }
+
     @Test("Cancelling the consuming task stops the operation on the server", arguments: protocols)
     func stopByCancellation(choice: GraphQLWebSocketClient.ProtocolChoice) async throws {
         let completed = Recorder<String>()

@@ -247,7 +247,7 @@ private struct DriverLoop {
                 readiness?.finish()
                 readiness = nil
             case .deliver(let id, let response):
-                registry.consumer(for: id)?.yield(response)
+                registry.deliver(response, to: id)
             case .complete(let id):
                 registry.removeConsumer(for: id)?.finish()
             case .fail(let id, let error):

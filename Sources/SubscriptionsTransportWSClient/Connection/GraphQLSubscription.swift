@@ -21,7 +21,10 @@ public struct GraphQLSubscription: AsyncSequence, Sendable {
 
     /// Starts the operation.
     public func makeAsyncIterator() -> Iterator {
-        let (stream, consumer) = AsyncThrowingStream.makeStream(of: GraphQLResponse.self)
+        let (stream, consumer) = AsyncThrowingStream.makeStream(
+            of: GraphQLResponse.self,
+            bufferingPolicy: .bufferingOldest(registry.maxBufferedResults)
+        )
         let id = registry.register(request, consumer: consumer)
         return Iterator(base: stream.makeAsyncIterator(), stopper: id.map { OperationStopper(id: $0, registry: registry) })
     }

@@ -44,6 +44,11 @@ extension GraphQLWebSocketClient {
         public var closeTimeout: Duration
         /// TLS settings for `wss` URLs; `nil` uses the system's trust roots and full verification.
         public var tlsConfiguration: TLSConfiguration?
+        /// How many results of one operation may wait for its consumer; by default 10,000. One more
+        /// means the consumer cannot keep up: the operation is stopped on the server and its results
+        /// end, after those that waited, with ``ConsumerTooSlowError``. Nothing is dropped silently,
+        /// and a slow consumer cannot make the client hold an unbounded backlog.
+        public var maxBufferedResults: Int
 
         /// Creates a configuration.
         ///
@@ -57,6 +62,7 @@ extension GraphQLWebSocketClient {
         ///   - maxMessageBytes: The largest message accepted from the server.
         ///   - closeTimeout: How long the server has to close after the client's close frame.
         ///   - tlsConfiguration: TLS settings for `wss` URLs.
+        ///   - maxBufferedResults: How many results of one operation may wait for its consumer.
         public init(
             protocolChoice: ProtocolChoice = .automatic,
             initPayload: JSONObject? = nil,
@@ -66,7 +72,8 @@ extension GraphQLWebSocketClient {
             reconnect: Reconnect = .disabled,
             maxMessageBytes: Int = 1 << 24,
             closeTimeout: Duration = .seconds(5),
-            tlsConfiguration: TLSConfiguration? = nil
+            tlsConfiguration: TLSConfiguration? = nil,
+            maxBufferedResults: Int = 10_000
         ) {
             self.protocolChoice = protocolChoice
             self.initPayload = initPayload
@@ -77,6 +84,7 @@ extension GraphQLWebSocketClient {
             self.maxMessageBytes = maxMessageBytes
             self.closeTimeout = closeTimeout
             self.tlsConfiguration = tlsConfiguration
+            self.maxBufferedResults = maxBufferedResults
         }
     }
 

@@ -20,9 +20,12 @@ final class OperationRegistry: Sendable {
 
     private let state = Mutex(State())
     private let events: AsyncStream<DriverEvent>.Continuation
+    /// How many results of one operation may wait for its consumer.
+    let maxBufferedResults: Int
 
-    init(events: AsyncStream<DriverEvent>.Continuation) {
+    init(events: AsyncStream<DriverEvent>.Continuation, maxBufferedResults: Int) {
         self.events = events
+        self.maxBufferedResults = max(1, maxBufferedResults)
     }
 
     /// Registers an operation's consumer and tells the driver to start it.
@@ -56,9 +59,15 @@ final class OperationRegistry: Sendable {
         if removed { events.yield(.cancel(id: id)) }
     }
 
-    /// The consumer of a live operation.
-    func consumer(for id: String) -> Consumer? {
-        state.withLock { $0.consumers[id] }
+    /// Hands a result to the consumer of a live operation. When its buffer is full the consumer is
+    /// too slow: its results end with ``ConsumerTooSlowError`` after those that wait, and the driver
+    /// is told to stop the operation.
+    func deliver(_ response: GraphQLResponse, to id: String) {
+        guard let consumer = state.withLock({ $0.consumers[id] }) else { return }
+        guard case .dropped = consumer.yield(response) else { return }
+        guard let removed = removeConsumer(for: id) else { return }
+        removed.finish(throwing: ConsumerTooSlowError(maxBufferedResults: maxBufferedResults))
+        events.yield(.cancel(id: id))
     }
 
     /// Removes and returns the consumer of an operation that ended.
