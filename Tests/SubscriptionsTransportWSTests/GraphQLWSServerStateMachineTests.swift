@@ -585,6 +585,25 @@ struct GraphQLWSServerStateMachineTests {
         #expect(startedRuns(machine.received(Self.start("9"))) == [1])
     }
 
+    /// A `start` replaces the live operation with its id (D3), even when the new request is invalid:
+    /// the `error` ends that id for the client, so the old run must not go on sending `data` for it
+    /// (no frame for an id after its `error`, GW-45). Apollo's server also unsubscribes the old
+    /// operation before it looks at the new payload.
+    @Test func invalidStartWithTheIDOfALiveOperationStopsItBeforeTheError() {
+        var machine = Self.acknowledged()
+        _ = machine.received(Self.start("1"))
+        #expect(
+            machine.received(text(#"{"id":"1","type":"start","payload":{}}"#))
+                == [
+                    .cancelOperation(run: 1),
+                    .operationEnded(id: OperationID("1"), end: .stopped),
+                    sent(#"{"type":"error","id":"1","payload":{"message":"Start payload must have a query string"}}"#),
+                ]
+        )
+        #expect(machine.operation(run: 1, produced: .result(ExecutionResult(["data": ["t": 1]]))) == [])
+        #expect(machine.received(Self.stop("1")) == [])
+    }
+
     // MARK: Invalid messages
 
     @Test(arguments: [
@@ -597,6 +616,19 @@ struct GraphQLWSServerStateMachineTests {
     func unknownTypeIsAnErrorAndTheSocketStaysOpen(frame: String, error: String) {
         var machine = Self.acknowledged()
         #expect(machine.received(text(frame)) == [sent(error)])
+        #expect(!machine.isClosed)
+    }
+
+    /// GW-21 answers a client-sent `data` with `error` for its id, and GW-45 allows no frame for an
+    /// id after its `error`. When the id names a live operation, both can only hold if that
+    /// operation sends nothing more (or the `error` does not name it).
+    @Test func unknownTypeNamingALiveOperationIsNotFollowedByItsData() {
+        var machine = Self.acknowledged()
+        _ = machine.received(Self.start("1"))
+        let answer = frames(machine.received(text(#"{"type":"data","id":"1","payload":{}}"#)))
+        let endsOperation = answer.contains { $0.hasPrefix(#"{"type":"error","id":"1","#) }
+        let later = frames(machine.operation(run: 1, produced: .result(ExecutionResult(["data": ["t": 1]]))))
+        #expect(!(endsOperation && !later.isEmpty), "error for \"1\" was followed by \(later)")
         #expect(!machine.isClosed)
     }
 
