@@ -94,7 +94,10 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             return [operations.start(id, request)]
         case .invalidStart(let id, let message):
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
-            return [.send(GraphQLWSServerFrame.error(id, message))]
+            // Like a valid `start`, it replaces the live operation with its id, silently: the
+            // `error` ends that id, so the old run must send nothing more under it.
+            let replaced = id.flatMap { operations.stop($0, frame: { _ in nil }) } ?? []
+            return replaced + [.send(GraphQLWSServerFrame.error(id, message))]
         case .stop(let id):
             return operations.stop(id, frame: GraphQLWSServerFrame.complete) ?? []
         case .connectionTerminate:
