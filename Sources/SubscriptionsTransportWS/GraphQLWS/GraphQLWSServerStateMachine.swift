@@ -94,7 +94,10 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             return [operations.start(id, request)]
         case .invalidStart(let id, let message):
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
-            return [.send(GraphQLWSServerFrame.error(id, message))]
+            // Like a valid `start`, it replaces the live operation with its id, silently: the
+            // `error` ends that id, so the old run must send nothing more under it.
+            let replaced = id.flatMap { operations.stop($0, frame: { _ in nil }) } ?? []
+            return replaced + [.send(GraphQLWSServerFrame.error(id, message))]
         case .stop(let id):
             return operations.stop(id, frame: GraphQLWSServerFrame.complete) ?? []
         case .connectionTerminate:
@@ -152,11 +155,13 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         case .completed:
             return [.send(GraphQLWSServerFrame.complete(id)), .operationEnded(id: id, end: .completed)]
         case .rejected(let errors):
-            // Apollo's server sends validation errors as a result, then completes.
+            // Apollo's server sends validation errors as a result, then completes. A result's
+            // `errors` is never an empty list, even from an executor that rejects without errors.
+            let errors = OperationOutput.nonEmpty(errors)
             return [
                 .send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors))),
                 .send(GraphQLWSServerFrame.complete(id)),
-                .operationEnded(id: id, end: .failed(message: errors.first?.message ?? "")),
+                .operationEnded(id: id, end: .failed(message: errors[0].message)),
             ]
         case .requestFailed(let errors), .streamFailed(let errors):
             // An error ends the operation: no `complete` follows it.
