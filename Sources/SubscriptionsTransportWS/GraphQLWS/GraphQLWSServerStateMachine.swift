@@ -105,7 +105,10 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         case .keepAlive:
             return []
         case .unknownType(let id):
-            return [.send(GraphQLWSServerFrame.error(id, "Invalid message type!"))]
+            // The `error` ends its id (GW-21), so a live operation with that id stops silently
+            // first, as for an invalid `start`: nothing follows an operation's `error` (GW-45).
+            let stopped = id.flatMap { operations.stop($0, frame: { _ in nil }) } ?? []
+            return stopped + [.send(GraphQLWSServerFrame.error(id, "Invalid message type!"))]
         case .malformed(let message):
             return [.send(GraphQLWSServerFrame.connectionError(message))]
         }
