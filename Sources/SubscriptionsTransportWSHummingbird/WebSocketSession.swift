@@ -86,7 +86,7 @@ struct WebSocketSession: Sendable {
                         let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))
                         try await outbound.write(.custom(frame))
                     case .close(let code, let reason):
-                        try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: Self.closeReason(reason))
+                        try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
                         return true
                     }
                 } catch {
@@ -97,20 +97,5 @@ struct WebSocketSession: Sendable {
             }
         }
         return false
-    }
-
-    /// The longest prefix of `reason` that fits a close frame (123 UTF-8 bytes), cut between
-    /// characters so the peer never sees broken UTF-8.
-    static func closeReason(_ reason: String) -> String {
-        guard reason.utf8.count > 123 else { return reason }
-        var length = 0
-        var end = reason.startIndex
-        for index in reason.indices {
-            let next = reason.index(after: index)
-            length += reason[index..<next].utf8.count
-            guard length <= 123 else { break }
-            end = next
-        }
-        return String(reason[..<end])
     }
 }

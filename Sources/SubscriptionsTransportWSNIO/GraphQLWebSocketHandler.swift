@@ -298,7 +298,7 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         for message in messages {
             switch message {
             case .text(let bytes): size += ByteBuffer.webSocketHeaderSize(payloadLength: bytes.count) + bytes.count
-            case .close: size += 2 + 2 + 123
+            case .close: size += 2 + 2 + OutboundMessage.maxCloseReasonBytes
             }
         }
         var buffer = context.channel.allocator.buffer(capacity: size)

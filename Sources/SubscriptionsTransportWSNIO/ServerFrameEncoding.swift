@@ -29,26 +29,11 @@ extension ByteBuffer {
         writeBytes(payload)
     }
 
-    /// Appends a close frame with `code` and as much of `reason` as fits a control frame (123 UTF-8
-    /// bytes, cut between characters so the peer never sees broken UTF-8).
+    /// Appends a close frame with `code` and `reason`, which the connection's outbound queue has
+    /// already cut to fit.
     mutating func writeWebSocketClose(code: UInt16, reason: String) {
-        let reason = closeReason(fitting: reason)
         writeWebSocketHeader(opcode: .connectionClose, payloadLength: 2 + reason.utf8.count)
         writeInteger(code)
-        writeSubstring(reason)
+        writeString(reason)
     }
-}
-
-/// The longest prefix of `reason` that fits a close frame (123 UTF-8 bytes), cut between characters.
-func closeReason(fitting reason: String) -> Substring {
-    guard reason.utf8.count > 123 else { return reason[...] }
-    var length = 0
-    var end = reason.startIndex
-    for index in reason.indices {
-        let next = reason.index(after: index)
-        length += reason[index..<next].utf8.count
-        guard length <= 123 else { break }
-        end = next
-    }
-    return reason[..<end]
 }

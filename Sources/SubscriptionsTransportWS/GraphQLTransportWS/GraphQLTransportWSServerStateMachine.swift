@@ -71,7 +71,7 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         case .subscribe(let id, let request):
             guard isAcknowledged else { return close(code: 4401, reason: "Unauthorized") }
             guard !operations.contains(id) else {
-                return close(code: 4409, reason: Self.fittingReason("Subscriber for \(id.key) already exists"))
+                return close(code: 4409, reason: "Subscriber for \(id.key) already exists")
             }
             if let limit = options.maxLiveOperations, operations.count >= limit {
                 let error = GraphQLFormattedError(message: "Subscription limit reached")
@@ -104,15 +104,13 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         }
     }
 
-    /// Closes 4500 with `message` when it may be shown and fits a close reason.
+    /// Closes 4500 with `message` when it may be shown and fits a close frame whole, and with
+    /// "Internal server error" otherwise (TW-05: an error message is not cut, as other reasons are
+    /// by the outbound queue).
     private mutating func closeForInternalError(_ message: String) -> [ServerAction] {
-        let reason = options.exposesInternalErrorMessages ? Self.fittingReason(message) : "Internal server error"
+        let fits = message.utf8.count <= OutboundMessage.maxCloseReasonBytes
+        let reason = options.exposesInternalErrorMessages && fits ? message : "Internal server error"
         return closeForHost(code: 4500, reason: reason)
-    }
-
-    /// RFC 6455 leaves 123 bytes for a close reason.
-    static func fittingReason(_ message: String) -> String {
-        message.utf8.count <= 123 ? message : "Internal server error"
     }
 
     func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {

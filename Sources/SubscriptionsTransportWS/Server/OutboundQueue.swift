@@ -221,12 +221,13 @@ public final class OutboundQueue: Sendable {
         wakeup?.fire()
     }
 
-    /// Queues a close frame; nothing is accepted after it.
+    /// Queues a close frame, its reason cut to fit; nothing is accepted after it.
     func close(code: UInt16, reason: String) {
         let (wakeup, released) = state.withLock { state -> (Wakeup?, [CheckedContinuation<Void, Never>]) in
             guard !state.closed else { return (nil, []) }
             state.closed = true
-            return (state.enqueue(.close(code: code, reason: reason)), state.releaseProducers())
+            let close = OutboundMessage.close(code: code, reason: OutboundMessage.closeReason(fitting: reason))
+            return (state.enqueue(close), state.releaseProducers())
         }
         wakeup?.fire()
         for continuation in released { continuation.resume() }

@@ -13,15 +13,6 @@ struct HummingbirdAdapterTests {
         #expect(WebSocketServerConfiguration.graphQL(maxMessageBytes: 5000).maxFrameSize == 5000)
     }
 
-    @Test func closeReasonIsCutToFitACloseFrame() {
-        #expect(WebSocketSession.closeReason("Unauthorized") == "Unauthorized")
-        let ascii = String(repeating: "a", count: 200)
-        #expect(WebSocketSession.closeReason(ascii) == String(repeating: "a", count: 123))
-        // "é" is two UTF-8 bytes: 61 of them are 122 bytes, and the 62nd would cross 123.
-        let accented = String(repeating: "é", count: 100)
-        #expect(WebSocketSession.closeReason(accented) == String(repeating: "é", count: 61))
-    }
-
     @Test func upgradeWithoutRouterServesTheEndpoint() async throws {
         try await withHummingbirdServer(try makeGraphQLServer(), setup: .upgradeWithoutRouter) { url in
             _ = try await connect(to: url) { socket in

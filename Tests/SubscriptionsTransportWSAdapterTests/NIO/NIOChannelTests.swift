@@ -22,13 +22,6 @@ struct NIOChannelTests {
         #expect(digest == "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
 
-    @Test func closeReasonIsCutToFitACloseFrame() {
-        #expect(closeReason(fitting: "Unauthorized") == "Unauthorized")
-        #expect(closeReason(fitting: String(repeating: "a", count: 200)) == String(repeating: "a", count: 123)[...])
-        // "é" is two UTF-8 bytes: 61 of them are 122 bytes, and the 62nd would cross 123.
-        #expect(closeReason(fitting: String(repeating: "é", count: 100)) == String(repeating: "é", count: 61)[...])
-    }
-
     @Test func bareNIOServerServesBothProtocolsAndRefusesOtherRequests() async throws {
         try await withBareNIOServer(try makeGraphQLServer()) { url in
             _ = try await connect(to: url) { socket in
@@ -104,13 +97,13 @@ struct NIOChannelTests {
                 }
                 // Socket buffers on loopback hold a few MiB; the connection's own budget is 1 MiB.
                 #expect(stalledAt < 64 << 20)
-                // Reading again resumes the stream where it stopped, in order.
+                // Reading again resumes the stream where it stopped, in order: read what waited
+                // until the server writes more (a bounded loop: the stall held less than 64 MiB).
                 var expected = 1
-                while expected < 50_000, let message = try await socket.next() {
+                while sent.bytes <= stalledAt, expected < 2_000_000, let message = try await socket.next() {
                     #expect(message.objectValue?["payload"] == ["data": ["counter": .integer(expected)]])
                     expected += 1
                 }
-                #expect(expected == 50_000)
                 #expect(sent.bytes > stalledAt)
             }
         }

@@ -79,40 +79,45 @@ final class RawWebSocket: Sendable {
     ///
     /// - Returns: The bytes of text payload read, and the close frame's code if one came.
     func readFrames(upTo limit: Int) async throws -> (textBytes: Int, closeCode: UInt16?) {
-        let outcome = Mutex<(textBytes: Int, closeCode: UInt16?)>((0, nil))
-        try await read { bytes in
-            outcome.withLock { outcome in
-                while let (opcode, payload, size) = Self.frame(at: bytes) {
-                    bytes.removeFirst(size)
+        try await withTimeout(.seconds(60)) { [collector, channel] in
+            var pending: [UInt8] = []
+            var textBytes = 0
+            while true {
+                // What arrived is taken out at once, so the event loop never waits on the parsing.
+                pending += collector.takeAll()
+                var offset = 0
+                while let (opcode, payload, size) = Self.frame(in: pending, at: offset) {
+                    offset += size
                     if opcode == 0x8 {
-                        outcome.closeCode = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
-                        return true
+                        return (textBytes, payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil)
                     }
-                    if opcode == 0x1 { outcome.textBytes += payload.count }
-                    if outcome.textBytes > limit { return true }
+                    if opcode == 0x1 { textBytes += payload.count }
+                    if textBytes > limit { return (textBytes, nil) }
                 }
-                return false
+                pending.removeFirst(offset)
+                channel.read()
+                try await Task.sleep(for: .milliseconds(1))
             }
         }
-        return outcome.withLock { $0 }
     }
 
-    /// The unmasked server frame at the start of `bytes`, if it is complete: opcode, payload, size.
-    private static func frame(at bytes: [UInt8]) -> (UInt8, [UInt8], Int)? {
-        guard bytes.count >= 2 else { return nil }
-        var length = Int(bytes[1] & 0x7F)
+    /// The unmasked server frame at `offset` in `bytes`, if it is complete: opcode, payload, size.
+    private static func frame(in bytes: [UInt8], at offset: Int) -> (UInt8, [UInt8], Int)? {
+        let available = bytes.count - offset
+        guard available >= 2 else { return nil }
+        var length = Int(bytes[offset + 1] & 0x7F)
         var header = 2
         if length == 126 {
-            guard bytes.count >= 4 else { return nil }
-            length = Int(bytes[2]) << 8 | Int(bytes[3])
+            guard available >= 4 else { return nil }
+            length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
             header = 4
         } else if length == 127 {
-            guard bytes.count >= 10 else { return nil }
-            length = bytes[2..<10].reduce(0) { $0 << 8 | Int($1) }
+            guard available >= 10 else { return nil }
+            length = bytes[offset + 2..<offset + 10].reduce(0) { $0 << 8 | Int($1) }
             header = 10
         }
-        guard bytes.count >= header + length else { return nil }
-        return (bytes[0] & 0x0F, Array(bytes[header..<header + length]), header + length)
+        guard available >= header + length else { return nil }
+        return (bytes[offset] & 0x0F, Array(bytes[offset + header..<offset + header + length]), header + length)
     }
 
     /// Closes the TCP connection.
@@ -135,5 +140,13 @@ private final class ByteCollector: ChannelInboundHandler, Sendable {
     /// Runs `done` on the bytes received so far.
     func check(_ done: (inout [UInt8]) -> Bool) -> Bool {
         bytes.withLock { done(&$0) }
+    }
+
+    /// Takes every byte received so far.
+    func takeAll() -> [UInt8] {
+        bytes.withLock { bytes in
+            defer { bytes = [] }
+            return bytes
+        }
     }
 }
