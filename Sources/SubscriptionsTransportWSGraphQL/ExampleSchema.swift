@@ -75,13 +75,15 @@ public enum ExampleSchema {
         [
             "hello": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
-                args: ["name": GraphQLArgument(type: GraphQLString, defaultValue: "world")],
+                description: "A greeting: \"Hello <name>\".",
+                args: ["name": GraphQLArgument(type: GraphQLString, description: "Who to greet.", defaultValue: "world")],
                 resolve: { _, arguments, _, _ in
                     "Hello \(arguments["name"].string ?? "world")"
                 }
             ),
             "add": GraphQLField(
                 type: GraphQLNonNull(GraphQLInt),
+                description: "The sum a + b.",
                 args: [
                     "a": GraphQLArgument(type: GraphQLNonNull(GraphQLInt)),
                     "b": GraphQLArgument(type: GraphQLNonNull(GraphQLInt)),
@@ -97,7 +99,8 @@ public enum ExampleSchema {
         [
             "echo": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
-                args: ["text": GraphQLArgument(type: GraphQLNonNull(GraphQLString))],
+                description: "Answers its text.",
+                args: ["text": GraphQLArgument(type: GraphQLNonNull(GraphQLString), description: "What to answer.")],
                 resolve: { _, arguments, _, _ in
                     try arguments["text"].stringValue()
                 }
@@ -109,9 +112,14 @@ public enum ExampleSchema {
         [
             "counter": GraphQLField(
                 type: GraphQLNonNull(GraphQLInt),
+                description: "Counts 0, 1, …, n-1, waiting delayMs milliseconds before each value after the first, then completes.",
                 args: [
-                    "n": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 5),
-                    "delayMs": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 0),
+                    "n": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), description: "How many values.", defaultValue: 5),
+                    "delayMs": GraphQLArgument(
+                        type: GraphQLNonNull(GraphQLInt),
+                        description: "Milliseconds between two values.",
+                        defaultValue: 0
+                    ),
                 ],
                 // Each event is the root value of its execution: the counter's value.
                 resolve: { source, _, _, _ in source },
