@@ -345,9 +345,11 @@ extension PlaygroundPage {
             list.appendChild(entry);
           });
           const point = caretPoint();
-          list.style.left = `${Math.max(0, point.left)}px`;
-          list.style.top = `${Math.max(0, point.top)}px`;
           list.hidden = false;
+          // Kept inside the editor box, so that it never makes the page scroll sideways.
+          const room = $("editor").clientWidth - list.offsetWidth;
+          list.style.left = `${Math.max(0, Math.min(point.left, room))}px`;
+          list.style.top = `${Math.max(0, point.top)}px`;
           markSelected();
         }
 
@@ -355,7 +357,14 @@ extension PlaygroundPage {
           [...$("completions").children].forEach((entry, position) => {
             entry.classList.toggle("selected", position === completion.selected);
             entry.setAttribute("aria-selected", String(position === completion.selected));
-            if (position === completion.selected) entry.scrollIntoView({ block: "nearest" });
+            // Scrolls the list alone (scrollIntoView would scroll the page's panels too).
+            if (position === completion.selected) {
+              const list = $("completions");
+              if (entry.offsetTop < list.scrollTop) list.scrollTop = entry.offsetTop;
+              else if (entry.offsetTop + entry.offsetHeight > list.scrollTop + list.clientHeight) {
+                list.scrollTop = entry.offsetTop + entry.offsetHeight - list.clientHeight;
+              }
+            }
           });
         }
 

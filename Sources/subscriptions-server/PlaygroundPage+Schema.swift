@@ -45,7 +45,7 @@ extension PlaygroundPage {
             group.className = "schema-root";
             group.dataset.root = root;
             const heading = document.createElement("h2");
-            heading.textContent = `${root} (${type.name})`;
+            heading.textContent = type.name.toLowerCase() === root ? root : `${root} (${type.name})`;
             const list = document.createElement("ul");
             for (const field of type.fields) {
               if (filter && !field.name.toLowerCase().includes(filter) && !(field.description || "").toLowerCase().includes(filter)) continue;

@@ -62,12 +62,20 @@ extension PlaygroundPage {
 
           send(message) { this.socket.send(JSON.stringify(message)); }
 
+          // The page's status line: the protocol and how many operations run on it.
+          report() {
+            if (!this.acknowledged || this.closed || connection !== this) return;
+            const count = this.operations.size;
+            setStatus(`Connected (${this.protocol}): ${count} operation${count === 1 ? "" : "s"} running`);
+          }
+
           // Starts an operation and returns its id.
           start(payload, handlers) {
             const id = String(this.nextId++);
             this.operations.set(id, handlers);
             if (this.acknowledged) this.subscribe(id, payload);
             else this.waiting.push([id, payload]);
+            this.report();
             return id;
           }
 
@@ -82,6 +90,7 @@ extension PlaygroundPage {
             if (this.acknowledged && this.socket.readyState === WebSocket.OPEN) {
               this.send({ id, type: this.protocol === "graphql-ws" ? "stop" : "complete" });
             }
+            this.report();
           }
 
           // Closes the socket from this side (new settings); its operations end with `reason`.
@@ -107,8 +116,8 @@ extension PlaygroundPage {
             switch (message.type) {
               case "connection_ack":
                 this.acknowledged = true;
-                setStatus(`Connected (${this.protocol})`);
                 for (const [id, payload] of this.waiting.splice(0)) this.subscribe(id, payload);
+                this.report();
                 break;
               case "ping":
                 this.send(message.payload === undefined ? { type: "pong" } : { type: "pong", payload: message.payload });
@@ -119,10 +128,10 @@ extension PlaygroundPage {
                 if (handlers) handlers.next(message.payload);
                 break;
               case "error":
-                if (handlers) { this.operations.delete(message.id); handlers.error(message.payload); }
+                if (handlers) { this.operations.delete(message.id); handlers.error(message.payload); this.report(); }
                 break;
               case "complete":
-                if (handlers) { this.operations.delete(message.id); handlers.complete(); }
+                if (handlers) { this.operations.delete(message.id); handlers.complete(); this.report(); }
                 break;
               case "connection_error":
                 setStatus(`Connection error: ${JSON.stringify(message.payload)}`, true);

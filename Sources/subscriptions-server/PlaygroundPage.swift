@@ -68,7 +68,7 @@ enum PlaygroundPage {
           .tok-comment { opacity: .55; font-style: italic; }
           .tok-punct { opacity: .75; }
           .tok-invalid, .tok-unknown { text-decoration: underline wavy var(--error); }
-          #completions { position: absolute; z-index: 10; margin: 0; padding: 2px 0; list-style: none; min-width: 180px; max-height: 200px;
+          #completions { position: absolute; max-width: 100%; box-sizing: border-box; z-index: 10; margin: 0; padding: 2px 0; list-style: none; min-width: 180px; max-height: 200px;
             overflow: auto; background: Canvas; border: 1px solid var(--muted); box-shadow: 0 2px 8px #0004; font: 13px ui-monospace, monospace; }
           #completions li { padding: 2px 8px; cursor: pointer; display: flex; gap: 12px; justify-content: space-between; }
           #completions li.selected { background: var(--accent); color: white; }
@@ -92,7 +92,8 @@ enum PlaygroundPage {
           .op-pane { border: 1px solid var(--muted); border-radius: 4px; padding: 6px; display: flex; flex-direction: column; gap: 4px; }
           .op-pane.running { border-color: var(--accent); }
           .op-head { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; font-size: 13px; }
-          .op-title { font-family: ui-monospace, monospace; font-weight: 600; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+          .op-title { font-family: ui-monospace, monospace; font-weight: 600; flex: 1 1 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+          .op-status { flex: 1; }
           .op-status { font-family: ui-monospace, monospace; }
           .op-pane.failed .op-status { color: var(--error); }
           .op-rate { font-family: ui-monospace, monospace; font-weight: 600; }
