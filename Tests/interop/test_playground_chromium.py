@@ -357,8 +357,9 @@ def test_the_json_editors_are_checked_as_they_are_typed(browser, server_url):
     waiting(browser, 5).until(lambda _: "ok" in init_check.get_attribute("class").split())
 
 
-def test_two_operations_run_at_once_on_one_socket_each_stoppable(browser, server_url):
-    browser.get(playground_url(server_url))
+@pytest.mark.parametrize(("protocol", "start", "stop"), [("graphql-transport-ws", "subscribe", "complete"), ("graphql-ws", "start", "stop")])
+def test_two_operations_run_at_once_on_one_socket_each_stoppable(browser, server_url, protocol, start, stop):
+    browser.get(playground_url(server_url, protocol=protocol))
     wait_for_schema(browser)
     wait = waiting(browser)
     set_editor(browser, "subscription { counter(n: 100000, delayMs: 100) }")
@@ -367,7 +368,8 @@ def test_two_operations_run_at_once_on_one_socket_each_stoppable(browser, server
     browser.find_element(By.ID, "run").click()
     wait.until(lambda driver: has_pane(driver, 2) and len(data_results(driver, 1)) >= 3 and len(data_results(driver, 2)) >= 3)
     assert browser.execute_script("return window.__sockets.length") == 1
-    subscribes = [message for message in sent_messages(browser) if message["type"] == "subscribe"]
+    assert protocol in browser.find_element(By.ID, "status").text
+    subscribes = [message for message in sent_messages(browser) if message["type"] == start]
     ids = [message["id"] for message in subscribes]
     assert len(set(ids)) == len(ids) == 3  # the schema, then the two operations
     first, second = pane(browser, 1).get_attribute("data-op-id"), pane(browser, 2).get_attribute("data-op-id")
@@ -375,7 +377,7 @@ def test_two_operations_run_at_once_on_one_socket_each_stoppable(browser, server
 
     pane(browser, 1).find_element(By.CSS_SELECTOR, ".op-stop").click()
     wait.until(lambda driver: pane_status(driver, 1).startswith("Stopped"))
-    assert {"id": first, "type": "complete"} in sent_messages(browser)
+    assert {"id": first, "type": stop} in sent_messages(browser)
     stopped_at = len(data_results(browser, 1))
     running_at = len(data_results(browser, 2))
     wait.until(lambda driver: len(data_results(driver, 2)) >= running_at + 5)
