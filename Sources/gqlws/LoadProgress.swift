@@ -56,7 +56,9 @@ final class LoadProgress: Sendable {
                 elapsedSeconds: Int(Self.seconds(start.duration(to: now))),
                 durationSeconds: durationSeconds
             )
-            FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+            // Cut to the terminal's width: a line that wrapped could not be rewritten with \r.
+            let shown = Terminal.standardErrorColumns.map { String(line.prefix(max(1, $0 - 1))) } ?? line
+            FileHandle.standardError.write(Data("\r\(shown)\u{1B}[K".utf8))
             do {
                 try await Task.sleep(for: .seconds(1))
             } catch {

@@ -6,12 +6,15 @@ unless NO_COLOR is set or --compact is given, and `load` shows a live progress l
 unless --quiet.
 """
 
+import fcntl
 import json
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
+import termios
 import time
 
 from conftest import gqlws_binary
@@ -25,10 +28,10 @@ NULL = "\x1b[35m"
 RESET = "\x1b[0m"
 
 
-def run(arguments, *, stdout_terminal=False, stderr_terminal=False, env=None, timeout=60):
+def run(arguments, *, stdout_terminal=False, stderr_terminal=False, env=None, columns=None, timeout=60):
     """Runs gqlws with standard output and/or standard error on a pseudo-terminal (the others on
-    pipes); returns (exit status, stdout, stderr) as text, with the terminal's \\r\\n made \\n on
-    standard output."""
+    pipes; `columns` sets the terminals' width); returns (exit status, stdout, stderr) as text, with
+    the terminal's \\r\\n made \\n on standard output."""
     environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
     environment.update(env or {})
     terminals = {}
@@ -36,6 +39,8 @@ def run(arguments, *, stdout_terminal=False, stderr_terminal=False, env=None, ti
     for name, wanted in (("stdout", stdout_terminal), ("stderr", stderr_terminal)):
         if wanted:
             terminals[name] = pty.openpty()
+            if columns:
+                fcntl.ioctl(terminals[name][1], termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
             streams[name] = terminals[name][1]
         else:
             streams[name] = subprocess.PIPE
@@ -196,3 +201,15 @@ def test_load_without_a_terminal_prints_only_its_report(server_url):
     check_report(stdout)
     assert stderr == ""
 
+
+
+def test_the_progress_line_fits_a_narrow_terminal(server_url):
+    # A line longer than the terminal would wrap, and \r could not rewrite it: it is cut instead.
+    status, stdout, stderr = run(["load", server_url, *LOAD], stderr_terminal=True, columns=40)
+    assert status == 0, stderr
+    check_report(stdout)
+    lines = [line.removesuffix("\x1b[K") for line in stderr.split("\r") if line]
+    assert len(lines) >= 3, repr(stderr)
+    assert all(len(line) == 39 for line in lines[:-1]), lines
+    assert lines[0] == "connections 0/3 up | 0 results/s | 0 re"
+    assert lines[-1] == "" and stderr.endswith("\r\x1b[K")  # erased at the end
