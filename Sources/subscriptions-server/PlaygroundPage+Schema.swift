@@ -86,10 +86,35 @@ extension PlaygroundPage {
             description.textContent = `${arg.name}: ${arg.description}`;
             entry.appendChild(description);
           }
+          const returned = schemaType(namedType(field.type));
+          if (returned && returned.fields) entry.appendChild(typeDetails(returned));
           const insert = () => insertOperation(root, field);
           entry.addEventListener("click", insert);
           entry.addEventListener("keydown", (event) => { if (event.key === "Enter") insert(); });
           return entry;
+        }
+
+        // The fields of an object type a root field returns, folded; opening it inserts nothing.
+        function typeDetails(type) {
+          const details = document.createElement("details");
+          details.className = "schema-type";
+          details.dataset.type = type.name;
+          details.addEventListener("click", (event) => event.stopPropagation());
+          details.addEventListener("keydown", (event) => event.stopPropagation());
+          const summary = document.createElement("summary");
+          summary.textContent = `${type.name}: ${type.fields.length} field${type.fields.length === 1 ? "" : "s"}`;
+          if (type.description) summary.title = type.description;
+          const list = document.createElement("ul");
+          for (const inner of type.fields) {
+            const item = document.createElement("li");
+            item.className = "schema-type-field";
+            item.dataset.field = inner.name;
+            const args = inner.args.length ? `(${inner.args.map((arg) => `${arg.name}: ${typeString(arg.type)}`).join(", ")})` : "";
+            item.textContent = `${inner.name}${args}: ${typeString(inner.type)}${inner.description ? ` (${inner.description})` : ""}`;
+            list.appendChild(item);
+          }
+          details.append(summary, list);
+          return details;
         }
 
         // A literal of the type for a required argument without a default.

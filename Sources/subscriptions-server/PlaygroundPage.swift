@@ -82,6 +82,9 @@ enum PlaygroundPage {
           .schema-name { font-family: ui-monospace, monospace; font-weight: 600; color: #1565c0; }
           .schema-signature { font-family: ui-monospace, monospace; }
           .schema-desc { opacity: .7; font-size: 12px; }
+          .schema-type { font-size: 12px; margin-left: 8px; }
+          .schema-type summary { cursor: pointer; opacity: .8; }
+          .schema-type-field { font-family: ui-monospace, monospace; padding-left: 12px; }
           #schema-status.error { color: var(--error); }
           .history-item { padding: 3px 4px; cursor: pointer; font-family: ui-monospace, monospace; font-size: 12px;
             white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid #8882; }

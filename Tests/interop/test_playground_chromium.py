@@ -224,6 +224,16 @@ def test_the_schema_panel_lists_the_root_fields_with_arguments_types_and_descrip
     assert "Counts 0, 1" in counter.find_element(By.CSS_SELECTOR, ".schema-desc").text
     messages = schema_field(browser, "subscription", "messages")
     assert messages.find_element(By.CSS_SELECTOR, ".schema-signature").text == '(channel: String = "general"): Message!'
+    # The fields of the type it returns are there too, folded; unfolding them inserts nothing.
+    details = messages.find_element(By.CSS_SELECTOR, 'details.schema-type[data-type="Message"]')
+    before = editor_text(browser)
+    details.find_element(By.TAG_NAME, "summary").click()
+    assert details.get_attribute("open") is not None
+    inner = {item.get_attribute("data-field"): item.text for item in details.find_elements(By.CSS_SELECTOR, ".schema-type-field")}
+    assert set(inner) == {"id", "channel", "text"}
+    assert inner["text"] == "text: String! (What it says.)"
+    assert editor_text(browser) == before
+    assert counter.find_elements(By.CSS_SELECTOR, "details") == []  # Int! has no fields
     add = schema_field(browser, "query", "add")
     assert add.find_element(By.CSS_SELECTOR, ".schema-signature").text == "(a: Int!, b: Int!): Int!"
     # The schema was asked for over the page's socket, with the introspection query.
@@ -240,7 +250,7 @@ def test_the_schema_panel_lists_the_root_fields_with_arguments_types_and_descrip
 def test_clicking_counter_inserts_an_operation_that_runs_and_shows_its_rate(browser, server_url):
     browser.get(playground_url(server_url))
     wait_for_schema(browser)
-    schema_field(browser, "subscription", "counter").click()
+    schema_field(browser, "subscription", "counter").find_element(By.CSS_SELECTOR, ".schema-name").click()
     assert editor_text(browser) == "subscription {\n  counter(n: 5, delayMs: 0)\n}\n"
     browser.find_element(By.ID, "run").click()
     waiting(browser).until(lambda driver: has_pane(driver, 1) and pane_status(driver).startswith("Completed"))
@@ -259,7 +269,7 @@ def test_every_field_of_the_schema_panel_inserts_an_operation_the_server_accepts
     ]
     assert len(fields) >= 6
     for number, (root, name) in enumerate(fields, start=1):
-        schema_field(browser, root, name).click()
+        schema_field(browser, root, name).find_element(By.CSS_SELECTOR, ".schema-name").click()
         assert editor_text(browser).startswith(f"{root} {{\n  {name}")
         browser.find_element(By.ID, "run").click()
         if (root, name) == ("subscription", "messages"):
