@@ -76,7 +76,7 @@ public enum ExampleSchema {
             "hello": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
                 description: "A greeting: \"Hello <name>\".",
-                args: ["name": GraphQLArgument(type: GraphQLString, description: "Who to greet.", defaultValue: "world")],
+                args: ["name": GraphQLArgument(type: GraphQLString, defaultValue: "world")],
                 resolve: { _, arguments, _, _ in
                     "Hello \(arguments["name"].string ?? "world")"
                 }
@@ -100,7 +100,7 @@ public enum ExampleSchema {
             "echo": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
                 description: "Answers its text.",
-                args: ["text": GraphQLArgument(type: GraphQLNonNull(GraphQLString), description: "What to answer.")],
+                args: ["text": GraphQLArgument(type: GraphQLNonNull(GraphQLString))],
                 resolve: { _, arguments, _, _ in
                     try arguments["text"].stringValue()
                 }
@@ -114,12 +114,8 @@ public enum ExampleSchema {
                 type: GraphQLNonNull(GraphQLInt),
                 description: "Counts 0, 1, …, n-1, waiting delayMs milliseconds before each value after the first, then completes.",
                 args: [
-                    "n": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), description: "How many values.", defaultValue: 5),
-                    "delayMs": GraphQLArgument(
-                        type: GraphQLNonNull(GraphQLInt),
-                        description: "Milliseconds between two values.",
-                        defaultValue: 0
-                    ),
+                    "n": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 5),
+                    "delayMs": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 0),
                 ],
                 // Each event is the root value of its execution: the counter's value.
                 resolve: { source, _, _, _ in source },
