@@ -26,6 +26,7 @@ extension PlaygroundPage {
 
         function setStatus(text, isError) {
           $("status").textContent = text;
+          $("status").title = text;
           $("status").className = isError ? "error" : "";
         }
 

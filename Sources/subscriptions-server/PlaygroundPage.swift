@@ -41,7 +41,8 @@ enum PlaygroundPage {
           .json-check.ok { color: #2e7d32; }
           .json-check.invalid { color: var(--error); }
           .json-check.warn { color: #ef6c00; }
-          #status { font-family: ui-monospace, monospace; font-size: 13px; flex: 1; }
+          /* One line (the whole text in its tooltip), so that the panes below never move when it changes. */
+          #status { font-family: ui-monospace, monospace; font-size: 13px; flex: 1 1 0; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
           #status.error { color: var(--error); }
           #rate { font-family: ui-monospace, monospace; font-size: 13px; font-weight: 600; }
 
@@ -90,7 +91,7 @@ enum PlaygroundPage {
             white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid #8882; }
           .history-item:hover { background: #1e88e522; }
 
-          /* One pane per operation. */
+          /* One pane per operation; results lists of a fixed height, so that panes do not move as results arrive. */
           #panes { display: flex; flex-direction: column; gap: 10px; min-height: 0; }
           .op-pane { border: 1px solid var(--muted); border-radius: 4px; padding: 6px; display: flex; flex-direction: column; gap: 4px; }
           .op-pane.running { border-color: var(--accent); }
@@ -102,7 +103,7 @@ enum PlaygroundPage {
           .op-rate { font-family: ui-monospace, monospace; font-weight: 600; }
           .op-chart { width: 100%; height: 40px; background: #8881; }
           .op-chart .bar { fill: var(--accent); }
-          .op-results { max-height: 320px; overflow: auto; margin: 0; padding: 0; list-style: none; font-family: ui-monospace, monospace; font-size: 12px; }
+          .op-results { height: 220px; resize: vertical; overflow: auto; margin: 0; padding: 0; list-style: none; font-family: ui-monospace, monospace; font-size: 12px; }
           .op-results li { border-bottom: 1px solid #8883; padding: 2px 0; display: flex; gap: 8px; }
           .op-results .arrival { opacity: .6; white-space: nowrap; }
           .op-results .body { white-space: pre-wrap; word-break: break-all; }
