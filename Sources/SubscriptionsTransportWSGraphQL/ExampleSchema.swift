@@ -75,6 +75,7 @@ public enum ExampleSchema {
         [
             "hello": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
+                description: "A greeting: \"Hello <name>\".",
                 args: ["name": GraphQLArgument(type: GraphQLString, defaultValue: "world")],
                 resolve: { _, arguments, _, _ in
                     "Hello \(arguments["name"].string ?? "world")"
@@ -82,6 +83,7 @@ public enum ExampleSchema {
             ),
             "add": GraphQLField(
                 type: GraphQLNonNull(GraphQLInt),
+                description: "The sum a + b.",
                 args: [
                     "a": GraphQLArgument(type: GraphQLNonNull(GraphQLInt)),
                     "b": GraphQLArgument(type: GraphQLNonNull(GraphQLInt)),
@@ -97,6 +99,7 @@ public enum ExampleSchema {
         [
             "echo": GraphQLField(
                 type: GraphQLNonNull(GraphQLString),
+                description: "Answers its text.",
                 args: ["text": GraphQLArgument(type: GraphQLNonNull(GraphQLString))],
                 resolve: { _, arguments, _, _ in
                     try arguments["text"].stringValue()
@@ -109,6 +112,7 @@ public enum ExampleSchema {
         [
             "counter": GraphQLField(
                 type: GraphQLNonNull(GraphQLInt),
+                description: "Counts 0, 1, …, n-1, waiting delayMs milliseconds before each value after the first, then completes.",
                 args: [
                     "n": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 5),
                     "delayMs": GraphQLArgument(type: GraphQLNonNull(GraphQLInt), defaultValue: 0),

@@ -64,13 +64,17 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Reconnect (up to 5 times in a row) when the connection is lost, and resubscribe.")
     var reconnect = false
 
-    @Flag(help: "Pretty-print each result for people instead of one compact line.")
+    @Flag(help: "Indent each result for people even when standard output is not a terminal (on a terminal they are by default).")
     var pretty = false
+
+    @Flag(help: "Print each result as one compact line even on a terminal (elsewhere they are by default).")
+    var compact = false
 
     @Flag(name: [.short, .long], help: "Print the negotiated subprotocol to standard error.")
     var verbose = false
 
     func validate() throws {
+        if pretty && compact { throw ValidationError("--pretty and --compact cannot be used together.") }
         _ = try request()
         _ = try configuration()
         guard ackTimeout >= 0, ackTimeout.isFinite, keepAlive >= 0, keepAlive.isFinite else {

@@ -14,9 +14,11 @@ struct GQLWS: AsyncParsableCommand {
 
     /// How results and errors are printed, and the exit statuses; shown by every command's `--help`.
     static let outputAndExitStatus = """
-        Results go to standard output, one compact JSON object per line (the payload \
-        of each data/next message; --pretty indents them for people). Errors go to \
-        standard error as one line.
+        Results go to standard output: the payload of each data/next message as JSON. \
+        On a terminal each is indented and coloured (NO_COLOR set to anything but the \
+        empty string turns colour off; --compact prints one line each); otherwise, \
+        in a pipe or a file, each is one compact line without colour (--pretty \
+        indents them). Errors go to standard error as one line.
 
         EXIT STATUS
           0  success

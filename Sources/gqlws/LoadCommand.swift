@@ -19,6 +19,10 @@ struct LoadCommand: AsyncParsableCommand {
             first connection that failed, else 5 if any result carried errors (an operation's error \
             message counts as one), else 0.
 
+            While it runs, a progress line on standard error shows the connections up, the results per \
+            second and the errors so far, refreshed every second; only when standard error is a terminal \
+            and not with --quiet. The report on standard output is the same either way.
+
             """ + GQLWS.outputAndExitStatus
     )
 
@@ -30,19 +34,32 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds the run lasts at most (up to 3600).", valueName: "seconds"))
     var duration: Double = 10
 
+    @Flag(help: "No live progress line on standard error (there is none anyway when standard error is not a terminal).")
+    var quiet = false
+
     func validate() throws {
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be from 1 to 10000.") }
         guard duration > 0, duration <= 3_600 else { throw ValidationError("--duration must be more than 0 and at most 3600.") }
     }
 
     func run() async throws {
+        let client = try options.client()
+        let request = try options.request()
+        let progress = LoadProgress()
+        let (connections, duration) = (self.connections, Duration.seconds(self.duration))
+        let progressLine =
+            !quiet && Terminal.standardErrorIsTerminal ? Task { await progress.show(connections: connections, duration: duration) } : nil
         let report = await Self.measure(
-            client: try options.client(),
-            request: try options.request(),
+            client: client,
+            request: request,
             connections: connections,
-            duration: .seconds(duration),
-            interruption: Interruption()
+            duration: duration,
+            interruption: Interruption(),
+            progress: progress
         )
+        // The line is erased before the report, so the terminal shows the report alone.
+        progressLine?.cancel()
+        await progressLine?.value
         print(report.jsonValue)
         if let failure = report.firstFailure { throw CommandFailure(failure) }
         if report.resultsWithErrors > 0 {
@@ -58,12 +75,14 @@ struct LoadCommand: AsyncParsableCommand {
     ///   - connections: How many connections to open at once.
     ///   - duration: How long the run lasts at most, counted from its start.
     ///   - interruption: Ends the run early when it fires; `nil` for none.
+    ///   - progress: Counts connections, results and errors as they happen; `nil` for none.
     static func measure(
         client: GraphQLWebSocketClient,
         request: OperationRequest,
         connections: Int,
         duration: Duration,
-        interruption: Interruption?
+        interruption: Interruption?,
+        progress: LoadProgress? = nil
     ) async -> LoadReport {
         let clock = ContinuousClock()
         let start = clock.now
@@ -71,7 +90,14 @@ struct LoadCommand: AsyncParsableCommand {
         let runs = await withTaskGroup(of: ConnectionRun.self) { group in
             for _ in 0..<connections {
                 group.addTask {
-                    await run(client: client, request: request, start: start, deadline: deadline, interruption: interruption)
+                    await run(
+                        client: client,
+                        request: request,
+                        start: start,
+                        deadline: deadline,
+                        interruption: interruption,
+                        progress: progress
+                    )
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
@@ -87,12 +113,15 @@ struct LoadCommand: AsyncParsableCommand {
         request: OperationRequest,
         start: ContinuousClock.Instant,
         deadline: ContinuousClock.Instant,
-        interruption: Interruption?
+        interruption: Interruption?,
+        progress: LoadProgress?
     ) async -> ConnectionRun {
         let clock = ContinuousClock()
         do {
             return try await client.withConnection { connection in
                 let acknowledged = start.duration(to: clock.now)
+                progress?.connectionsUp.add(1, ordering: .relaxed)
+                defer { progress?.connectionsUp.subtract(1, ordering: .relaxed) }
                 return try await withThrowingTaskGroup(of: ConnectionRun?.self) { group in
                     group.addTask {
                         var run = ConnectionRun(acknowledged: acknowledged)
@@ -100,13 +129,19 @@ struct LoadCommand: AsyncParsableCommand {
                             for try await result in connection.subscribe(request) {
                                 if run.results == 0 { run.firstResult = start.duration(to: clock.now) }
                                 run.results += 1
-                                if result.hasErrors { run.resultsWithErrors += 1 }
+                                progress?.results.add(1, ordering: .relaxed)
+                                if result.hasErrors {
+                                    run.resultsWithErrors += 1
+                                    progress?.errors.add(1, ordering: .relaxed)
+                                }
                             }
                         } catch is GraphQLOperationError {
                             // The operation's `error` message: a result of its own, made of errors.
                             if run.results == 0 { run.firstResult = start.duration(to: clock.now) }
                             run.results += 1
                             run.resultsWithErrors += 1
+                            progress?.results.add(1, ordering: .relaxed)
+                            progress?.errors.add(1, ordering: .relaxed)
                         }
                         return run
                     }
@@ -130,6 +165,7 @@ struct LoadCommand: AsyncParsableCommand {
                 }
             }
         } catch {
+            progress?.errors.add(1, ordering: .relaxed)
             return ConnectionRun(failure: error)
         }
     }

@@ -41,7 +41,7 @@ struct QueryCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
-        ResultPrinter(pretty: options.pretty).print(result)
+        ResultPrinter(options: options).print(result)
         if result.hasErrors { throw CommandFailure(status: .graphQLErrors, message: "the result carried GraphQL errors") }
     }
 }

@@ -24,7 +24,7 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try options.request()
-        let printer = ResultPrinter(pretty: options.pretty)
+        let printer = ResultPrinter(options: options)
         let (count, verbose) = (self.count, options.verbose)
         let interruption = Interruption()
         let sawErrors: Bool

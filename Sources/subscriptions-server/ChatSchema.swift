@@ -39,16 +39,17 @@ enum ChatSchema {
     static func topic(_ channel: String) -> String { "chat:\(channel)" }
 
     static let messageType: GraphQLObjectType = {
-        func field(_ value: @escaping @Sendable (Message) -> String, type: GraphQLScalarType) -> GraphQLField {
-            GraphQLField(type: GraphQLNonNull(type)) { source, _, _, _ in (source as? Message).map(value) }
+        func field(_ value: @escaping @Sendable (Message) -> String, type: GraphQLScalarType, description: String) -> GraphQLField {
+            GraphQLField(type: GraphQLNonNull(type), description: description) { source, _, _, _ in (source as? Message).map(value) }
         }
         // A fixed, valid definition: it cannot fail.
         return try! GraphQLObjectType(
             name: "Message",
+            description: "One chat message.",
             fields: [
-                "id": field(\.id, type: GraphQLID),
-                "channel": field(\.channel, type: GraphQLString),
-                "text": field(\.text, type: GraphQLString),
+                "id": field(\.id, type: GraphQLID, description: "The message's sequence number in the pub/sub engine."),
+                "channel": field(\.channel, type: GraphQLString, description: "The channel it was posted to."),
+                "text": field(\.text, type: GraphQLString, description: "What it says."),
             ]
         )
     }()
@@ -59,9 +60,10 @@ enum ChatSchema {
             mutationFields: [
                 "post": GraphQLField(
                     type: GraphQLNonNull(messageType),
+                    description: "Posts a message to a channel: every subscriber of `messages` on that channel receives it.",
                     args: [
-                        "text": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
-                        "channel": GraphQLArgument(type: GraphQLString, defaultValue: "general"),
+                        "text": GraphQLArgument(type: GraphQLNonNull(GraphQLString), description: "The message."),
+                        "channel": GraphQLArgument(type: GraphQLString, description: "The channel to post to.", defaultValue: "general"),
                     ],
                     resolve: { _, arguments, _, _ in
                         let channel = arguments["channel"].string ?? "general"
@@ -75,7 +77,8 @@ enum ChatSchema {
             subscriptionFields: [
                 "messages": GraphQLField(
                     type: GraphQLNonNull(messageType),
-                    args: ["channel": GraphQLArgument(type: GraphQLString, defaultValue: "general")],
+                    description: "The messages posted to a channel from now on, as they are posted.",
+                    args: ["channel": GraphQLArgument(type: GraphQLString, description: "The channel to follow.", defaultValue: "general")],
                     // Each event is the root value of its execution: the message.
                     resolve: { source, _, _, _ in source },
                     subscribe: { _, arguments, _, _ in

@@ -109,6 +109,65 @@ struct CommandLineTests {
         ResultPrinter.append(["data": ["a": [1]]], to: &pretty, indent: 0)
         #expect(pretty == "{\n  \"data\": {\n    \"a\": [\n      1\n    ]\n  }\n}")
     }
+
+    @Test("Colours mark keys, strings, numbers, booleans and null, and nothing else")
+    func colouredPrinting() {
+        var text = ""
+        ResultPrinter.append(["k": ["s", 1, 2.5, true, nil, [], [:]]], to: &text, indent: nil, colored: true)
+        let (key, string, number, boolean, null, reset) = ("\u{1B}[1;34m", "\u{1B}[32m", "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[0m")
+        #expect(
+            text
+                == "{\(key)\"k\"\(reset):[\(string)\"s\"\(reset),\(number)1\(reset),\(number)2.5\(reset),"
+                + "\(boolean)true\(reset),\(null)null\(reset),[],{}]}"
+        )
+    }
+
+    @Test("Terminals get indented, coloured results unless NO_COLOR or --compact; pipes compact ones unless --pretty")
+    func outputLayout() throws {
+        func printer(_ extra: [String], terminal: Bool, noColor: Bool = false) throws -> ResultPrinter {
+            let command = try SubscribeCommand.parse(["ws://127.0.0.1:1/graphql", "--query", "{ hello }"] + extra)
+            return ResultPrinter(options: command.options, outputIsTerminal: terminal, noColor: noColor)
+        }
+        let cases: [([String], Bool, Bool, (pretty: Bool, colored: Bool))] = [
+            ([], true, false, (true, true)),
+            ([], true, true, (true, false)),
+            (["--compact"], true, false, (false, true)),
+            ([], false, false, (false, false)),
+            (["--pretty"], false, false, (true, false)),
+        ]
+        for (extra, terminal, noColor, expected) in cases {
+            let made = try printer(extra, terminal: terminal, noColor: noColor)
+            #expect(made.pretty == expected.pretty && made.colored == expected.colored, "\(extra) terminal: \(terminal) NO_COLOR: \(noColor)")
+        }
+        #expect(throws: (any Error).self) {
+            try SubscribeCommand.parse(["ws://127.0.0.1:1/graphql", "--query", "{ hello }", "--pretty", "--compact"])
+        }
+    }
+
+    @Test("The load progress line")
+    func progressLine() throws {
+        let line = LoadProgress.line(
+            connectionsUp: 2,
+            connections: 3,
+            resultsPerSecond: 149.6,
+            results: 300,
+            errors: 1,
+            elapsedSeconds: 2,
+            durationSeconds: 2.5
+        )
+        #expect(line == "connections 2/3 up | 150 results/s | 300 results | 1 error | 2/2.5 s")
+        let whole = LoadProgress.line(
+            connectionsUp: 0,
+            connections: 10,
+            resultsPerSecond: 0,
+            results: 0,
+            errors: 0,
+            elapsedSeconds: 0,
+            durationSeconds: 10
+        )
+        #expect(whole == "connections 0/10 up | 0 results/s | 0 results | 0 errors | 0/10 s")
+        #expect(try LoadCommand.parse(["ws://127.0.0.1:1/graphql", "--query", "{ hello }", "--quiet"]).quiet)
+    }
 }
 
 /// The built `gqlws` executable run as a subprocess against this package's server.

@@ -19,6 +19,8 @@ struct ExecutorSetupTests {
         #expect(printed.contains("add(a: Int!, b: Int!): Int!"))
         #expect(printed.contains("echo(text: String!): String!"))
         #expect(printed.contains("counter(n: Int! = 5, delayMs: Int! = 0): Int!"))
+        // Field descriptions, for introspection (the playground's schema panel shows them).
+        #expect(printed.contains("Counts 0, 1, …, n-1, waiting delayMs milliseconds"))
     }
 
     @Test func extraFieldsAreAddedToTheExampleSchema() async throws {
