@@ -39,14 +39,18 @@ let package = Package(
         .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.16.2"),
     ],
     targets: [
-        .target(name: "SubscriptionsTransportWS"),
+        // The package's one waiting primitive (`OneShot`), shared by the core, the pub/sub engines and
+        // the tools; not a product of its own.
+        .target(name: "SubscriptionsConcurrency"),
+        .target(name: "SubscriptionsTransportWS", dependencies: ["SubscriptionsConcurrency"]),
         .target(
             name: "SubscriptionsTransportWSTesting",
-            dependencies: ["SubscriptionsTransportWS"]
+            dependencies: ["SubscriptionsTransportWS", "SubscriptionsConcurrency"]
         ),
         .target(
             name: "SubscriptionsTransportWSGraphQL",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -129,6 +133,7 @@ let package = Package(
         .executableTarget(
             name: "gqlws",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -162,6 +167,7 @@ let package = Package(
         .target(
             name: "SubscriptionsPubSubPostgres",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsPubSub",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import SubscriptionsConcurrency
 import SubscriptionsPubSub
 import Synchronization
 
@@ -8,60 +9,22 @@ import Synchronization
 /// in between; waiting here is what lets `subscribe` promise every later event.
 final class StartupGate: Sendable {
     private enum State {
-        case waiting([Int: CheckedContinuation<Void, any Error>], nextID: Int)
+        case waiting
         case open
         case closed
     }
 
-    private let state = Mutex(State.waiting([:], nextID: 0))
+    private let state = Mutex(State.waiting)
+    /// Set when the gate first opens (`true`) or closes (`false`); waiters wait for it.
+    private let decided = OneShot<Bool>()
 
     /// Returns once the gate is open.
     ///
     /// - Throws: `PubSubError.shutDown` if it closed instead, `CancellationError` if the
     ///   waiting task is cancelled.
     func wait() async throws {
-        enum Registration {
-            case ready
-            case failed(any Error)
-            case waiting
-        }
-        let id = Mutex<Int?>(nil)
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let registration = self.state.withLock { state -> Registration in
-                    switch state {
-                    case .open:
-                        return .ready
-                    case .closed:
-                        return .failed(PubSubError.shutDown)
-                    case .waiting(var waiters, let nextID):
-                        if Task.isCancelled { return .failed(CancellationError()) }
-                        waiters[nextID] = continuation
-                        state = .waiting(waiters, nextID: nextID + 1)
-                        // Recorded under the state lock: a cancellation either sees this ID or
-                        // happened before, in which case the check above turned us away.
-                        id.withLock { $0 = nextID }
-                        return .waiting
-                    }
-                }
-                switch registration {
-                case .ready: continuation.resume()
-                case .failed(let error): continuation.resume(throwing: error)
-                case .waiting: break
-                }
-            }
-        } onCancel: {
-            // The ID is read under the state lock, after any registration in progress.
-            let continuation = self.state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let waiterID = id.withLock({ $0 }),
-                    case .waiting(var waiters, let nextID) = state,
-                    let continuation = waiters.removeValue(forKey: waiterID)
-                else { return nil }
-                state = .waiting(waiters, nextID: nextID)
-                return continuation
-            }
-            continuation?.resume(throwing: CancellationError())
-        }
+        guard await decided.waitUnlessCancelled() != nil else { throw CancellationError() }
+        guard case .open = state.withLock({ $0 }) else { throw PubSubError.shutDown }
     }
 
     /// Runs `body` while holding the gate open, so that ``close()`` cannot overtake it.
@@ -76,21 +39,17 @@ final class StartupGate: Sendable {
 
     /// Lets every waiting and later ``wait()`` through.
     func open() {
-        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            guard case .waiting(let waiters, _) = state else { return [] }
+        let opened = state.withLock { state -> Bool in
+            guard case .waiting = state else { return false }
             state = .open
-            return Array(waiters.values)
+            return true
         }
-        for waiter in waiters { waiter.resume() }
+        if opened { decided.fulfill(true) }
     }
 
     /// Turns every waiting and later ``wait()`` away with `PubSubError.shutDown`.
     func close() {
-        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            defer { state = .closed }
-            guard case .waiting(let waiters, _) = state else { return [] }
-            return Array(waiters.values)
-        }
-        for waiter in waiters { waiter.resume(throwing: PubSubError.shutDown) }
+        state.withLock { $0 = .closed }
+        decided.fulfill(false)
     }
 }

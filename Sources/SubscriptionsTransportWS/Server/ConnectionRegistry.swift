@@ -1,3 +1,4 @@
+import SubscriptionsConcurrency
 import Synchronization
 
 /// The running connections of one server, so that a shutdown can close them all.
@@ -5,10 +6,10 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var connections: [UInt64: @Sendable (UInt16, String) -> Void] = [:]
         var lastID: UInt64 = 0
-        var lastDrainTicket: UInt64 = 0
         /// Set once the server goes away: later connections close as they start.
         var goingAway: (code: UInt16, reason: String)?
-        var drainWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Fulfilled when the last running connection ends while a shutdown waits for it.
+        var drained: OneShot<Void>?
     }
 
     private let state = Mutex(State())
@@ -45,35 +46,26 @@ final class ConnectionRegistry: Sendable {
     }
 
     func unregister(_ id: UInt64) {
-        let drained = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let drained = state.withLock { state -> OneShot<Void>? in
             state.connections[id] = nil
-            guard state.connections.isEmpty else { return [] }
-            defer { state.drainWaiters = [:] }
-            return Array(state.drainWaiters.values)
+            guard state.connections.isEmpty else { return nil }
+            defer { state.drained = nil }
+            return state.drained
         }
-        for continuation in drained { continuation.resume() }
+        drained?.fulfill(())
     }
 
     /// Closes every connection, and every later one, then waits until all have ended or the calling
     /// task is cancelled.
     func closeAll(code: UInt16, reason: String) async {
-        let (closes, ticket) = state.withLock { state in
+        let (closes, drained) = state.withLock { state -> ([@Sendable (UInt16, String) -> Void], OneShot<Void>?) in
             state.goingAway = (code, reason)
-            state.lastDrainTicket += 1
-            return (Array(state.connections.values), state.lastDrainTicket)
+            guard !state.connections.isEmpty else { return ([], nil) }
+            let drained = state.drained ?? OneShot()
+            state.drained = drained
+            return (Array(state.connections.values), drained)
         }
         for close in closes { close(code, reason) }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let drained = state.withLock { state -> Bool in
-                    if state.connections.isEmpty || Task.isCancelled { return true }
-                    state.drainWaiters[ticket] = continuation
-                    return false
-                }
-                if drained { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.drainWaiters.removeValue(forKey: ticket) }?.resume()
-        }
+        _ = await drained?.waitUnlessCancelled()
     }
 }

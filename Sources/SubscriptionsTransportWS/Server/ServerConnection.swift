@@ -1,3 +1,4 @@
+import SubscriptionsConcurrency
 import Synchronization
 
 /// The protocol side of one GraphQL WebSocket connection, for either protocol.

@@ -1,4 +1,5 @@
 import DequeModule
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
 import Synchronization
 
