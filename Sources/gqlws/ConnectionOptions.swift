@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTTPTypes
+import NIOSSL
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSClient
 
@@ -73,6 +74,15 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print the negotiated subprotocol to standard error.")
     var verbose = false
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "A PEM file of certificate authorities to trust for wss:// instead of the system's (a private CA). The server's host name is verified either way.",
+            valueName: "file"
+        )
+    )
+    var caFile: String?
+
     func validate() throws {
         if pretty && compact { throw ValidationError("--pretty and --compact cannot be used together.") }
         _ = try request()
@@ -99,8 +109,17 @@ struct ConnectionOptions: ParsableArguments {
             headers: try Self.parseHeaders(header),
             connectionAckTimeout: ackTimeout > 0 ? .seconds(ackTimeout) : nil,
             keepAlive: keepAlive > 0 ? .enabled(timeout: .seconds(keepAlive)) : .disabled,
-            reconnect: reconnect ? .enabled() : .disabled
+            reconnect: reconnect ? .enabled() : .disabled,
+            tlsConfiguration: tlsConfiguration()
         )
+    }
+
+    /// TLS settings trusting `--ca-file`, or `nil` for the system's trust roots.
+    func tlsConfiguration() -> TLSConfiguration? {
+        guard let caFile else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .file(caFile)
+        return configuration
     }
 
     /// The client.

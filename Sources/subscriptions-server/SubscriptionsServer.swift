@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Metrics
 import NIOCore
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import SubscriptionsPubSub
@@ -74,6 +77,32 @@ struct SubscriptionsServer: AsyncParsableCommand {
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            "A PEM file with the server's certificate chain (its certificate first): with --tls-key, serve https:// and wss:// on the port instead of http:// and ws://.",
+            valueName: "file"
+        )
+    )
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("A PEM file with the private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    func validate() throws {
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+    }
+
+    /// The TLS settings of `--tls-cert` and `--tls-key`, or `nil` to serve plain HTTP.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let tlsCertificate, let tlsKey else { return nil }
+        let chain = try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    }
+
     func run() async throws {
         var logger = Logger(label: "subscriptions-server")
         logger.logLevel = logLevel
@@ -126,11 +155,16 @@ struct SubscriptionsServer: AsyncParsableCommand {
             )
         }
 
+        // With --tls-cert and --tls-key the same channel runs inside TLS: https:// and wss://.
+        let tls = try tlsConfiguration()
+        let plain = HTTPServerBuilder.http1GraphQLWebSocket(server: server, path: "/graphql")
+        let webSocketServer = try tls.map { try HTTPServerBuilder.tls(plain, tlsConfiguration: $0) } ?? plain
+        let (webScheme, socketScheme) = tls == nil ? ("http", "ws") : ("https", "wss")
         let app = Application(
             router: router,
             // GraphQL over WebSocket on SwiftNIO directly (batched writes, tasks on the socket's event
             // loop); every other request goes to the router.
-            server: .http1GraphQLWebSocket(server: server, path: "/graphql"),
+            server: webSocketServer,
             // A backlog for bursts of new connections (reconnect storms), as large as Linux allows by
             // default: with Hummingbird's 256, a burst of 1,000 connections costs dropped SYNs and
             // one-second retries.
@@ -138,7 +172,9 @@ struct SubscriptionsServer: AsyncParsableCommand {
             onServerRunning: { [logger] channel in
                 // The bound port, which differs from `--port` when that is 0, is what clients need.
                 let port = channel.localAddress?.port ?? port
-                logger.info("Listening on ws://\(host):\(port)/graphql (playground at http://\(host):\(port)/, metrics at /metrics)")
+                logger.info(
+                    "Listening on \(socketScheme)://\(host):\(port)/graphql (playground at \(webScheme)://\(host):\(port)/, metrics at /metrics)"
+                )
             },
             logger: logger
         )

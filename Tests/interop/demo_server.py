@@ -14,7 +14,7 @@ import pytest
 async def start_demo_server(*arguments: str) -> tuple[subprocess.Popen, str]:
     """Starts the demo server on a free port of 127.0.0.1 with extra `arguments`.
 
-    Returns the process and the ws:// URL it reported; fails the test if none comes within 60 s.
+    Returns the process and the ws:// (wss:// with TLS) URL it reported; fails the test if none comes within 60 s.
     """
     binary = os.environ.get("SUBSCRIPTIONS_SERVER_BIN")
     if not binary:
@@ -28,7 +28,7 @@ async def start_demo_server(*arguments: str) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = await asyncio.to_thread(process.stdout.readline)
-        match = re.search(r"ws://127\.0\.0\.1:\d+/graphql", line)
+        match = re.search(r"wss?://127\.0\.0\.1:\d+/graphql", line)
         if match:
             return process, match.group(0)
         if not line and process.poll() is not None:
