@@ -94,7 +94,10 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
             return [operations.start(id, request)]
         case .invalidStart(let id, let message):
             guard mayRunOperations else { return close(code: 4401, reason: "Unauthorized") }
-            return [.send(GraphQLWSServerFrame.error(id, message))]
+            // A `start` replaces the operation of its id even when it is refused: the `error` ends
+            // that id for the client, so the replaced run must not send anything after it (GW-45).
+            let replaced = id.flatMap { operations.stop($0, frame: { _ in nil }) } ?? []
+            return replaced + [.send(GraphQLWSServerFrame.error(id, message))]
         case .stop(let id):
             return operations.stop(id, frame: GraphQLWSServerFrame.complete) ?? []
         case .connectionTerminate:
