@@ -33,4 +33,17 @@ struct FuzzRegressionTests {
         #expect(executor.calls.count == 1)
         #expect(spy.completed.values == [OperationID("1")])
     }
+
+    /// FuzzGraphQLWSMachine: an executor that rejects a `start` without errors (`.rejected([])`) made
+    /// the server send `{"type":"data","id":…,"payload":{"errors":[]}}`, a result whose `errors` is
+    /// an empty list. It now reports one "Invalid request" error, as graphql-transport-ws does.
+    @Test func graphQLWSRejectionWithoutErrorsStillSendsAnError() async throws {
+        let executor = TestExecutor<JSONObject> { _, _, _ in .rejected([]) }
+        try await withGraphQLWSConnection(executor: executor) { connection in
+            try await connection.initialise()
+            await connection.start(#""1""#)
+            try await connection.expect(#"{"type":"data","id":"1","payload":{"errors":[{"message":"Invalid request"}]}}"#)
+            try await connection.expect(#"{"type":"complete","id":"1"}"#)
+        }
+    }
 }

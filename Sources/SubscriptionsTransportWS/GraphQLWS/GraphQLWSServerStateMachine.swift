@@ -155,11 +155,13 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         case .completed:
             return [.send(GraphQLWSServerFrame.complete(id)), .operationEnded(id: id, end: .completed)]
         case .rejected(let errors):
-            // Apollo's server sends validation errors as a result, then completes.
+            // Apollo's server sends validation errors as a result, then completes. A result's
+            // `errors`, when present, is never empty.
+            let errors = OperationOutput.nonEmpty(errors)
             return [
                 .send(GraphQLWSServerFrame.data(id, ExecutionResult(errors: errors))),
                 .send(GraphQLWSServerFrame.complete(id)),
-                .operationEnded(id: id, end: .failed(message: errors.first?.message ?? "")),
+                .operationEnded(id: id, end: .failed(message: errors[0].message)),
             ]
         case .requestFailed(let errors), .streamFailed(let errors):
             // An error ends the operation: no `complete` follows it.
