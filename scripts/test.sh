@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the package: the Swift tests (with a throwaway PostgreSQL server for the
-# pub/sub tests), then the Python interop tests (the real `gql` client) against the demo server.
+# pub/sub tests), then the Python interop tests (the real `gql` client) against the demo server, then a
+# short soak and a short fuzzing pass (FUZZ_RUNS inputs per fuzz target, 20,000 by default).
 # The servers it starts listen on 127.0.0.1 only and are always stopped.
 #
 # Needs Swift 6.1+ and python3 with venv; it installs the pinned Python packages of
@@ -104,3 +105,8 @@ GRAPHQL_WS_URL="$url" VAPOR_GRAPHQL_URL="$vapor_url" "$python" -m pytest Tests/i
 # A short soak of a fresh demo server (connection churn with malformed frames, then no connection
 # or operation left and memory back near its start); `scripts/soak.sh 600` runs the long one.
 SUBSCRIPTIONS_SERVER_BIN="$bin_path/subscriptions-server" scripts/soak.sh "${SOAK_SECONDS:-45}"
+
+# A short fuzzing pass: the decoders and state machines of both protocols under libFuzzer and
+# AddressSanitizer (Fuzz/, checking the GW-45 ordering invariants); `scripts/fuzz.sh` alone runs the
+# long pass of 1,000,000 inputs per target.
+scripts/fuzz.sh "${FUZZ_RUNS:-20000}"
