@@ -5,8 +5,8 @@ import PackageDescription
 // and its dependencies are untouched: `scripts/fuzz.sh` builds them with
 // `-sanitize=fuzzer,address -parse-as-library`.
 //
-// `Sources/SubscriptionsTransportWS` is a symbolic link to the root package's core target (which has
-// no dependencies), compiled here with `-enable-testing` so the fuzz drivers can reach the protocol
+// `Sources/SubscriptionsTransportWS` is a symbolic link to the root package's core target (whose one
+// dependency, `SubscriptionsConcurrency`, is linked the same way), compiled here with `-enable-testing` so the fuzz drivers can reach the protocol
 // state machines, which are internal, through `@testable import`. Depending on the root package by
 // path would resolve and fetch all of its dependencies (Vapor, Hummingbird, PostgresNIO, …) for a
 // module that needs none of them.
@@ -14,7 +14,12 @@ let package = Package(
     name: "SubscriptionsTransportWSFuzz",
     platforms: [.macOS(.v15)],
     targets: [
-        .target(name: "SubscriptionsTransportWS", swiftSettings: [.unsafeFlags(["-enable-testing"])]),
+        .target(name: "SubscriptionsConcurrency"),
+        .target(
+            name: "SubscriptionsTransportWS",
+            dependencies: ["SubscriptionsConcurrency"],
+            swiftSettings: [.unsafeFlags(["-enable-testing"])]
+        ),
         .target(name: "FuzzSupport", dependencies: ["SubscriptionsTransportWS"]),
         .executableTarget(name: "FuzzGraphQLWSDecoder", dependencies: ["FuzzSupport", "SubscriptionsTransportWS"]),
         .executableTarget(name: "FuzzGraphQLTransportWSDecoder", dependencies: ["FuzzSupport", "SubscriptionsTransportWS"]),
