@@ -8,8 +8,9 @@
 # Tests/interop/requirements.txt itself, from PyPI, into .build/interop-venv (once, then reused;
 # scripts/python-env.sh). What it cannot install without root are Debian packages: `postgresql`
 # for the PostgreSQL tests (without it they are skipped, except under CI=true where that is an
-# error), `chromium` and `chromium-driver` for the playground tests (skipped without them), `openssl`
-# for the TLS tests (skipped without it), and `python3-venv` where python3 lacks venv. `.ci/run` installs those.
+# error), `chromium` and `chromium-driver` for the playground tests, `openssl` for the TLS tests
+# and `nginx` for the reverse-proxy test (each skipped without them, except under CI=true), and
+# `python3-venv` where python3 lacks venv. `.ci/run` installs those.
 # SWIFT_SCRATCH_PATH, if set, is passed to SwiftPM as --scratch-path.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
