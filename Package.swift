@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "SubscriptionsTransportWSNIO",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -114,6 +115,7 @@ let package = Package(
         .testTarget(
             name: "SubscriptionsTransportWSGraphQLTests",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
                 "SubscriptionsTransportWSTesting",
@@ -124,6 +126,7 @@ let package = Package(
         .target(
             name: "SubscriptionsTransportWSClient",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -147,6 +150,7 @@ let package = Package(
         .testTarget(
             name: "SubscriptionsTransportWSClientTests",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "TestSupport",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSClient",
@@ -166,7 +170,7 @@ let package = Package(
         ),
         .target(
             name: "SubscriptionsPubSub",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["SubscriptionsConcurrency", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "SubscriptionsPubSubPostgres",
@@ -195,6 +199,7 @@ let package = Package(
         .target(
             name: "SubscriptionsTransportWSVapor",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "WebSocketKit", package: "websocket-kit"),
@@ -218,6 +223,7 @@ let package = Package(
         .testTarget(
             name: "SubscriptionsTransportWSAdapterTests",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "TestSupport",
                 "SubscriptionsTransportWS",
                 "SubscriptionsTransportWSGraphQL",
@@ -252,6 +258,7 @@ let package = Package(
         .target(
             name: "SubscriptionsTransportWSObservability",
             dependencies: [
+                "SubscriptionsConcurrency",
                 "SubscriptionsTransportWS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// The pub/sub engine for one process, and the default.
 ///
@@ -14,7 +14,7 @@ public final class InMemoryPubSub: PubSub {
     private let fanOut: PubSubFanOut
     /// Guards the counter and makes numbering and delivery one step, so that sequence order is
     /// delivery order.
-    private let lastSequence = Mutex<Int64>(0)
+    private let lastSequence = Lock<Int64>(0)
 
     /// Creates an engine.
     ///

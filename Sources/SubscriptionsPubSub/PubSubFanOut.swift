@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// Delivers events to the subscribers of one process.
 ///
@@ -14,7 +14,7 @@ public final class PubSubFanOut: Sendable {
         var topics: [String: [ObjectIdentifier: SubscriberBuffer]] = [:]
     }
 
-    private let registry = Mutex(Registry())
+    private let registry = Lock(Registry())
 
     /// The buffer size of subscriptions that do not choose one.
     public let defaultBufferSize: Int

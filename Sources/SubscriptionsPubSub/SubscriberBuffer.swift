@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import SubscriptionsConcurrency
 
 /// The bounded queue between the publishers of a topic and one subscriber.
 ///
@@ -24,13 +24,13 @@ final class SubscriberBuffer: Sendable {
 
     let topic: String
     let capacity: Int
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     init(topic: String, capacity: Int) {
         precondition(capacity > 0, "a subscription's buffer size must be at least 1")
         self.topic = topic
         self.capacity = capacity
-        self.state = Mutex(State())
+        self.state = Lock(State())
     }
 
     /// Sets what to run once when the consumer goes away; runs it now if it already has.

@@ -1,5 +1,5 @@
 import PostgresNIO
-import Synchronization
+import SubscriptionsConcurrency
 
 /// Bounds how long one piece of work may wait for the database, whatever it waits on.
 ///
@@ -17,7 +17,7 @@ final class DatabaseWatch: Sendable {
         var connection: PostgresConnection?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     struct Unresponsive: Error, CustomStringConvertible {
         let timeout: Duration

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SubscriptionsConcurrency
 import SubscriptionsPubSub
-import Synchronization
 
 /// The one task per engine that turns stored events into local deliveries.
 ///
@@ -13,7 +13,7 @@ import Synchronization
 /// connects again and resumes from the same position, so subscribers get what was published
 /// meanwhile, in order and once.
 ///
-/// Only one task runs it at a time; its position sits in a `Mutex` because its work runs in
+/// Only one task runs it at a time; its position sits in a `Lock` because its work runs in
 /// child tasks (beside a ``DatabaseWatch``) and so must be `Sendable`.
 final class EventListener: Sendable {
     private let schema: PostgresPubSubSchema
@@ -32,7 +32,7 @@ final class EventListener: Sendable {
         var schemaReady = false
     }
 
-    private let position = Mutex(Position())
+    private let position = Lock(Position())
 
     private var lastSequence: Int64? {
         get { self.position.withLock { $0.lastSequence } }
@@ -57,7 +57,7 @@ final class EventListener: Sendable {
 
     /// Listens, and reconnects after every failure, until the task is cancelled.
     func run() async {
-        let failures = Mutex(0)
+        let failures = Lock(0)
         while !Task.isCancelled {
             do {
                 try await DatabaseWatch.withWatch(timeout: self.configuration.queryTimeout, logger: self.logger) { watch in

@@ -1,7 +1,7 @@
 import Logging
 import PostgresNIO
+import SubscriptionsConcurrency
 import SubscriptionsPubSub
-import Synchronization
 
 /// Group commit: the events that callers publish concurrently are stored together, in one
 /// transaction with one `NOTIFY`.
@@ -43,7 +43,7 @@ final class PublishBatcher: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let doorbell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     private let schema: PostgresPubSubSchema
     private let client: PostgresClient
@@ -68,7 +68,7 @@ final class PublishBatcher: Sendable {
     ///   `PubSubError.shutDown` if the committer has stopped or stops first (not stored), or the
     ///   error of its batch (the event may or may not have been stored).
     func submit(topic: String, payload: ByteBuffer) async throws -> Int64 {
-        let id = Mutex<Int?>(nil)
+        let id = Lock<Int?>(nil)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
                 let refusal = self.state.withLock { state -> (any Error)? in

@@ -1,6 +1,5 @@
 import SubscriptionsConcurrency
 import SubscriptionsPubSub
-import Synchronization
 
 /// Holds back publish and subscribe calls until the engine has its schema and its listener's
 /// starting position, and turns them away once the engine has stopped.
@@ -14,7 +13,7 @@ final class StartupGate: Sendable {
         case closed
     }
 
-    private let state = Mutex(State.waiting)
+    private let state = Lock(State.waiting)
     /// Set when the gate first opens (`true`) or closes (`false`); waiters wait for it.
     private let decided = OneShot<Bool>()
 

@@ -123,8 +123,9 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   `HTTPServerBuilder.http1GraphQLWebSocket`.
     public func upgrade<Context: WebSocketContext>(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<Context>> {
         guard case .success(let subprotocol) = decide(request) else { return .dontUpgrade }
+        let upgradeRequest = UpgradeRequest(headerFields: Self.headerFields(request.headerFields))
         return .upgrade([.secWebSocketProtocol: subprotocol.name]) { inbound, outbound, context in
-            try await serve(subprotocol, inbound: inbound, outbound: outbound, logger: context.logger)
+            try await serve(subprotocol, inbound: inbound, outbound: outbound, request: upgradeRequest, logger: context.logger)
         }
     }
 
@@ -132,7 +133,8 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// headers (negotiation is deterministic, so this is the subprotocol the upgrade answered with).
     ///
     /// - Parameters:
-    ///   - requestHeaders: The upgrade request's headers.
+    ///   - requestHeaders: The upgrade request's headers; the connect hook sees them.
+    ///   - remoteAddress: The client's address, for the connect hook, if known.
     ///   - inbound: The socket's inbound frames.
     ///   - outbound: The socket's writer.
     ///   - logger: Where write failures are logged.
@@ -140,6 +142,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   so that Hummingbird closes the socket with the matching close code.
     public func serve(
         requestHeaders: HTTPFields,
+        remoteAddress: String? = nil,
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
         logger: Logger
@@ -148,7 +151,13 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             try await outbound.close(.protocolError, reason: "No supported subprotocol")
             return
         }
-        try await serve(subprotocol, inbound: inbound, outbound: outbound, logger: logger)
+        let request = UpgradeRequest(headerFields: Self.headerFields(requestHeaders), remoteAddress: remoteAddress)
+        try await serve(subprotocol, inbound: inbound, outbound: outbound, request: request, logger: logger)
+    }
+
+    /// Header fields as the connect hook sees them.
+    static func headerFields(_ fields: HTTPFields) -> [UpgradeRequest.HeaderField] {
+        fields.map { UpgradeRequest.HeaderField(name: $0.name.canonicalName, value: $0.value) }
     }
 
     /// Serves an upgraded WebSocket with the server of one subprotocol, until the connection ends.
@@ -164,6 +173,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///     with 1002 (protocol error).
     ///   - inbound: The socket's inbound frames.
     ///   - outbound: The socket's writer.
+    ///   - request: The upgrade request, for the connect hook.
     ///   - logger: Where write failures are logged.
     /// - Throws: The error that ended the inbound stream (for example a message over the size limit),
     ///   so that Hummingbird closes the socket with the matching close code.
@@ -171,6 +181,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         _ subprotocol: WebSocketSubprotocol,
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
+        request: UpgradeRequest = UpgradeRequest(),
         logger: Logger
     ) async throws {
         guard let served = served.first(where: { $0.subprotocol == subprotocol }) else {
@@ -178,7 +189,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             return
         }
         let session = WebSocketSession(
-            connection: served.makeConnection(),
+            connection: served.makeConnection(request),
             maxMessageBytes: served.maxMessageBytes,
             closeTimeout: closeTimeout,
             logger: logger

@@ -62,6 +62,7 @@ extension RouterMethods where Context: WebSocketRequestContext {
             onUpgrade: { inbound, outbound, context in
                 try await endpoint.serve(
                     requestHeaders: context.request.headers,
+                    remoteAddress: (context.requestContext as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress,
                     inbound: inbound,
                     outbound: outbound,
                     logger: context.logger

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import SubscriptionsConcurrency
 
 /// Schedules the output passes of one event loop's channels, so that many channels cost one wake-up
 /// and one timer instead of one each.
@@ -19,11 +19,11 @@ final class EventLoopOutputScheduler: Sendable {
     }
 
     private let eventLoop: any EventLoop
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let pending = Lock<[@Sendable () -> Void]>([])
     /// Only touched on the loop.
     private let followUps: NIOLoopBoundBox<FollowUps>
 
-    private static let schedulers = Mutex<[ObjectIdentifier: EventLoopOutputScheduler]>([:])
+    private static let schedulers = Lock<[ObjectIdentifier: EventLoopOutputScheduler]>([:])
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop

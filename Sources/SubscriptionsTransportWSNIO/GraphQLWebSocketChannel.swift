@@ -15,8 +15,13 @@ public struct GraphQLWebSocketChannel: Sendable {
 
     /// Puts the frame decoder and the handler for a new connection into an upgraded channel's
     /// pipeline; on the channel's event loop.
-    init(_ channel: any Channel, served: ServedSubprotocol, configuration: GraphQLWebSocketChannelConfiguration) throws {
-        let connection = served.makeConnection()
+    init(
+        _ channel: any Channel,
+        served: ServedSubprotocol,
+        request: UpgradeRequest,
+        configuration: GraphQLWebSocketChannelConfiguration
+    ) throws {
+        let connection = served.makeConnection(request)
         let handler = GraphQLWebSocketHandler(
             connection: connection,
             maxMessageBytes: served.maxMessageBytes,

@@ -216,7 +216,13 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
             guard case .accept(let served) = decision.value else {
                 throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
             }
-            return makeResult(try GraphQLWebSocketChannel(channel, served: served, configuration: endpoint.configuration))
+            let request = UpgradeRequest(
+                headerFields: upgradeRequest.headers.map { UpgradeRequest.HeaderField(name: $0.name, value: $0.value) },
+                remoteAddress: channel.remoteAddress?.ipAddress
+            )
+            return makeResult(
+                try GraphQLWebSocketChannel(channel, served: served, request: request, configuration: endpoint.configuration)
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
 import CoreMetrics
 import Logging
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// Logs a server's connection events with swift-log and counts them with swift-metrics.
 ///
@@ -161,7 +161,7 @@ private final class CloseCounters: Sendable {
 
     private let label: String
     private let factory: any MetricsFactory
-    private let counters = Mutex<[Key: Counter]>([:])
+    private let counters = Lock<[Key: Counter]>([:])
 
     init(label: String, factory: any MetricsFactory) {
         self.label = label

@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// A clock that moves only when a test advances it, so timers can be tested without sleeping.
 ///
@@ -34,7 +34,7 @@ public final class ManualClock: Clock, Sendable {
         var nextTicket: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Creates a clock at instant zero.
     public init() {}

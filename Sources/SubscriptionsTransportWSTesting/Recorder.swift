@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// Records values from concurrent code (hooks, executors, transports) and lets a test wait for them.
 public final class Recorder<Value: Sendable>: Sendable {
@@ -8,7 +8,7 @@ public final class Recorder<Value: Sendable>: Sendable {
         var nextTicket: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Creates an empty recorder.
     public init() {}

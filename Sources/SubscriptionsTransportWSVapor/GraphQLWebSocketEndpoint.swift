@@ -188,7 +188,11 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             webSocket.close(code: .protocolError, promise: nil)
             return
         }
-        serve(subprotocol, webSocket: webSocket, logger: request.logger)
+        let upgradeRequest = UpgradeRequest(
+            headerFields: request.headers.map { UpgradeRequest.HeaderField(name: $0.name, value: $0.value) },
+            remoteAddress: request.remoteAddress?.ipAddress
+        )
+        serve(subprotocol, webSocket: webSocket, request: upgradeRequest, logger: request.logger)
     }
 
     /// Serves an upgraded WebSocket with the server of one subprotocol, until the connection ends.
@@ -211,13 +215,14 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   - subprotocol: The negotiated subprotocol. One the endpoint does not serve closes the socket
     ///     with 1002 (protocol error).
     ///   - webSocket: The upgraded socket.
+    ///   - request: The upgrade request, for the connect hook.
     ///   - logger: Where write failures are logged.
-    public func serve(_ subprotocol: WebSocketSubprotocol, webSocket: WebSocket, logger: Logger) {
+    public func serve(_ subprotocol: WebSocketSubprotocol, webSocket: WebSocket, request: UpgradeRequest = UpgradeRequest(), logger: Logger) {
         guard let served = served.first(where: { $0.subprotocol == subprotocol }) else {
             webSocket.close(code: .protocolError, promise: nil)
             return
         }
-        let connection = served.makeConnection()
+        let connection = served.makeConnection(request)
         let inbound = InboundBuffer(maxMessageBytes: served.maxMessageBytes, budget: inboundBufferBytes)
         let register: @Sendable () -> Void = {
             webSocket.onText { _, text in inbound.append(.text(text)) }

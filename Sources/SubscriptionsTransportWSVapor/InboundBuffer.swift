@@ -1,5 +1,5 @@
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// Carries inbound messages from websocket-kit's synchronous callbacks to the session's reader, in
 /// arrival order, within a byte budget.
@@ -35,7 +35,7 @@ final class InboundBuffer: Sendable {
     /// The events, in arrival order; finished when the socket is closed.
     let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let maxMessageBytes: Int
     private let budget: Int
 

@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// The tasks running an endpoint's sessions, so that a shutdown can wait for their close handshakes.
 ///
@@ -10,7 +10,7 @@ final class SessionRegistry: Sendable {
         var tasks: [UInt64: Task<Void, Never>?] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Adds a session that is about to start.
     ///

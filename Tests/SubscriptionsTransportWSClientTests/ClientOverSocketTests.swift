@@ -1,7 +1,7 @@
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSClient
 import SubscriptionsTransportWSTesting
-import Synchronization
 import Testing
 
 /// The client against this package's server, over real sockets on 127.0.0.1.
@@ -242,7 +242,7 @@ struct ClientOverSocketTests {
 
     @Test("Reconnects after a retryable close, and gives up on a fatal one")
     func reconnect() async throws {
-        let attempts = Mutex(0)
+        let attempts = Lock(0)
         let hooks = ServerHooks<JSONObject>(onConnect: { payload in
             let attempt = attempts.withLock { attempts in
                 attempts += 1

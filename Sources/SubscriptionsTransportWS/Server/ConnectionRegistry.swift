@@ -12,7 +12,7 @@ final class ConnectionRegistry: Sendable {
         var drained: OneShot<Void>?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     /// Connection objects alive: made and not yet deinitialised. The connection limit counts these,
     /// so a connection counts from its upgrade, before it starts, until its host lets it go.
     private let alive = Atomic<Int>(0)

@@ -85,13 +85,16 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     ///
     /// - Parameters:
     ///   - subprotocol: The protocol the connection speaks, as negotiated.
+    ///   - request: The HTTP request that opened the WebSocket, for the connect hook; its
+    ///     `trustsProxy` is set from the server's ``OriginPolicy/trustsForwardedHost``.
     ///   - clock: The clock for keep-alive and the init timeout; tests pass a manual clock.
     /// - Returns: A connection to feed frames to and to run.
     public func makeConnection(
         speaking subprotocol: WebSocketSubprotocol,
+        request: UpgradeRequest = UpgradeRequest(),
         clock: any Clock<Duration> = ContinuousClock()
     ) -> ServerConnection<Executor> {
-        makeConnection(speaking: subprotocol, negotiated: subprotocol.name, clock: clock)
+        makeConnection(speaking: subprotocol, negotiated: subprotocol.name, request: request, clock: clock)
     }
 
     /// Creates a connection for a host that accepted a WebSocket without negotiating its subprotocol.
@@ -102,13 +105,23 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     /// - Parameters:
     ///   - subprotocol: The protocol the connection is made to speak.
     ///   - negotiated: The subprotocol the WebSocket handshake agreed on, if any.
+    ///   - request: The HTTP request that opened the WebSocket, for the connect hook.
     ///   - clock: The clock for keep-alive and the init timeout.
     public func makeConnection(
         speaking subprotocol: WebSocketSubprotocol,
         negotiated: String?,
+        request: UpgradeRequest = UpgradeRequest(),
         clock: any Clock<Duration> = ContinuousClock()
     ) -> ServerConnection<Executor> {
-        ServerConnection(server: self, subprotocol: subprotocol, mismatch: negotiated != subprotocol.name, clock: clock)
+        var request = request
+        request.trustsProxy = upgradePolicy.origins.trustsForwardedHost
+        return ServerConnection(
+            server: self,
+            subprotocol: subprotocol,
+            mismatch: negotiated != subprotocol.name,
+            request: request,
+            clock: clock
+        )
     }
 }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import SubscriptionsConcurrency
 
 /// The outbound path of one connection: frames wait here until the transport takes them.
 ///
@@ -105,7 +105,7 @@ public final class OutboundQueue: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let budget: Int
     /// Told of every batch the transport takes.
     private let onBatch: (@Sendable ([OutboundMessage]) -> Void)?

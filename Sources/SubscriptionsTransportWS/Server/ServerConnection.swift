@@ -1,5 +1,4 @@
 import SubscriptionsConcurrency
-import Synchronization
 
 /// The protocol side of one GraphQL WebSocket connection, for either protocol.
 ///
@@ -27,6 +26,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     public let outbound: OutboundQueue
     /// The protocol this connection speaks.
     public let subprotocol: WebSocketSubprotocol
+    /// The HTTP request that opened the WebSocket, for the connect hook.
+    public let request: UpgradeRequest
 
     private let server: GraphQLWebSocketServer<Executor>
     private let observer: (any GraphQLWebSocketObserver)?
@@ -35,7 +36,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private let initTimeout: (@Sendable () async throws -> Void)?
     /// How long operations may wait for a client that takes nothing before it is closed.
     private let slowClientTimeout: Duration?
-    private let state: Mutex<State>
+    private let state: Lock<State>
     /// Set once the connection has ended and every task and hook has finished.
     private let finished = OneShot<Void>()
 
@@ -66,9 +67,16 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         server.connections.release()
     }
 
-    init(server: GraphQLWebSocketServer<Executor>, subprotocol: WebSocketSubprotocol, mismatch: Bool, clock: any Clock<Duration>) {
+    init(
+        server: GraphQLWebSocketServer<Executor>,
+        subprotocol: WebSocketSubprotocol,
+        mismatch: Bool,
+        request: UpgradeRequest,
+        clock: any Clock<Duration>
+    ) {
         self.server = server
         self.subprotocol = subprotocol
+        self.request = request
         self.clock = clock
         id = server.connections.makeID()
         observer = server.observer
@@ -81,7 +89,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             initTimeout = nil
         }
         slowClientTimeout = setup.slowClientTimeout
-        state = Mutex(State(machine: setup.machine))
+        state = Lock(State(machine: setup.machine))
     }
 
     private static func batchObserver(
@@ -195,12 +203,12 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             case .send(let frame):
                 outbound.send(frame, answering: true)
             case .runConnectHook(let payload):
-                let onConnect = server.hooks.onConnect
+                let (onConnect, request) = (server.hooks.onConnect, request)
                 // Its answer means nothing once the connection ended (a close while it decides).
                 spawnCancelledOnEnd(&state) { [weak self] in
                     let outcome: Result<ConnectionDecision<Context>, any Error>
                     do {
-                        outcome = .success(try await onConnect(payload))
+                        outcome = .success(try await onConnect(payload, request))
                     } catch {
                         outcome = .failure(error)
                     }

@@ -8,9 +8,10 @@ public struct ServerHooks<Context: Sendable>: Sendable {
     public typealias Closure = ConnectionClosure
 
     /// Called for each `connection_init` with its payload (the client's connection parameters, or an
-    /// empty object). `graphql-ws` sends `connection_error` and closes 1011 when it rejects or throws;
+    /// empty object) and the HTTP request that opened the WebSocket (its headers, cookies and client
+    /// address). `graphql-ws` sends `connection_error` and closes 1011 when it rejects or throws;
     /// `graphql-transport-ws` closes 4403 when it rejects and 4500 when it throws.
-    public var onConnect: @Sendable (_ payload: JSONObject) async throws -> ConnectionDecision<Context>
+    public var onConnect: @Sendable (_ payload: JSONObject, _ request: UpgradeRequest) async throws -> ConnectionDecision<Context>
     /// Called before an operation is executed; may return a changed request. Throwing
     /// ``GraphQLRequestError`` reports those errors for the operation; on `graphql-ws` any other error
     /// is reported as the operation's `error`, on `graphql-transport-ws` it closes the connection 4500.
@@ -32,9 +33,42 @@ public struct ServerHooks<Context: Sendable>: Sendable {
     /// refused as if the option were off.
     public var contextWithoutInit: (@Sendable () -> Context)?
 
-    /// Creates hooks.
+    /// Creates hooks whose connect hook reads only the `connection_init` payload.
     public init(
         onConnect: @escaping @Sendable (_ payload: JSONObject) async throws -> ConnectionDecision<Context>,
+        onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
+        onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
+        onDisconnect: (@Sendable (Context, Closure) async -> Void)? = nil,
+        onClose: (@Sendable (Closure) async -> Void)? = nil,
+        onPing: (@Sendable (JSONObject?) async -> Void)? = nil,
+        onPong: (@Sendable (JSONObject?) async -> Void)? = nil,
+        contextWithoutInit: (@Sendable () -> Context)? = nil
+    ) {
+        self.init(
+            onConnect: { payload, _ in try await onConnect(payload) },
+            onOperation: onOperation,
+            onOperationComplete: onOperationComplete,
+            onDisconnect: onDisconnect,
+            onClose: onClose,
+            onPing: onPing,
+            onPong: onPong,
+            contextWithoutInit: contextWithoutInit
+        )
+    }
+
+    /// Creates hooks whose connect hook also reads the upgrade request, for example to
+    /// authenticate by a cookie or an `Authorization` header:
+    ///
+    /// ```swift
+    /// let hooks = ServerHooks<User>(onConnect: { payload, request in
+    ///     guard let token = request.bearerToken ?? payload["token"]?.stringValue,
+    ///           let user = try? await verifier.user(for: token)
+    ///     else { return .reject(message: "Forbidden") }
+    ///     return .accept(user)
+    /// })
+    /// ```
+    public init(
+        onConnect: @escaping @Sendable (_ payload: JSONObject, _ request: UpgradeRequest) async throws -> ConnectionDecision<Context>,
         onOperation: (@Sendable (OperationID, OperationRequest, Context) async throws -> OperationRequest)? = nil,
         onOperationComplete: (@Sendable (OperationID) async -> Void)? = nil,
         onDisconnect: (@Sendable (Context, Closure) async -> Void)? = nil,
@@ -64,7 +98,7 @@ extension ServerHooks where Context == JSONObject {
         onClose: (@Sendable (Closure) async -> Void)? = nil
     ) {
         self.init(
-            onConnect: { payload in .accept(payload) },
+            onConnect: { payload, _ in .accept(payload) },
             onOperation: onOperation,
             onOperationComplete: onOperationComplete,
             onDisconnect: onDisconnect,

@@ -1,5 +1,5 @@
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// The consumers of live operations, shared by callers (who register and cancel from any task) and
 /// the driver (which delivers results and ends operations).
@@ -18,7 +18,7 @@ final class OperationRegistry: Sendable {
         var acknowledgementPayload: JSONObject?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let events: AsyncStream<DriverEvent>.Continuation
     /// How many results of one operation may wait for its consumer.
     let maxBufferedResults: Int

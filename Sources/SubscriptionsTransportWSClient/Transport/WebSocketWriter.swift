@@ -1,6 +1,6 @@
 import NIOCore
 import NIOWebSocket
-import Synchronization
+import SubscriptionsConcurrency
 
 /// Writes client frames (masked, as RFC 6455 requires of clients) to one open WebSocket, and ends it.
 ///
@@ -10,7 +10,7 @@ final class WebSocketWriter: Sendable {
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     private let channel: any Channel
     /// Whether a close frame was sent: RFC 6455 allows one per side.
-    private let closeSent = Mutex(false)
+    private let closeSent = Lock(false)
 
     init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>, channel: any Channel) {
         self.outbound = outbound

@@ -1,6 +1,6 @@
 import GraphQL
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// Documents that were parsed, validated and had their operation chosen, by document text and
 /// operation name, so that starting the same operation again skips all three.
@@ -21,13 +21,13 @@ final class DocumentCache: Sendable {
         case ready(PreparedOperation)
     }
 
-    private let entries: Mutex<LeastRecentlyUsed<Key, Entry>>
+    private let entries: Lock<LeastRecentlyUsed<Key, Entry>>
     let capacity: Int
 
     /// - Parameter capacity: How many documents to keep; 0 keeps none.
     init(capacity: Int) {
         self.capacity = capacity
-        self.entries = Mutex(LeastRecentlyUsed(capacity: capacity))
+        self.entries = Lock(LeastRecentlyUsed(capacity: capacity))
     }
 
     /// The prepared document for `key`, preparing it with `prepare` when it is not cached.

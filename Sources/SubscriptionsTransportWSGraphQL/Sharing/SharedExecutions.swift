@@ -1,6 +1,6 @@
 import GraphQL
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// The live shared executions of one executor, by what makes subscriptions share them.
 ///
@@ -15,7 +15,7 @@ final class SharedExecutions: Sendable {
         let contextKey: String
     }
 
-    private let groups = Mutex<[Key: SharedExecution]>([:])
+    private let groups = Lock<[Key: SharedExecution]>([:])
 
     /// How many shared executions are live.
     var count: Int { groups.withLock { $0.count } }
@@ -125,7 +125,7 @@ final class SharedExecution: Sendable {
         var cancelled = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     var members: [SharedResultBuffer] { state.withLock { $0.members } }
 

@@ -1,7 +1,6 @@
 import DequeModule
 import SubscriptionsConcurrency
 import SubscriptionsTransportWS
-import Synchronization
 
 /// One subscriber of a shared execution: the way each result reaches it.
 ///
@@ -26,7 +25,7 @@ final class SharedResultBuffer: Sendable {
     }
 
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Lock(State())
     /// Set when the subscriber's results end, for a subscriber that takes them pushed.
     private let ended = OneShot<(any Error)?>()
 

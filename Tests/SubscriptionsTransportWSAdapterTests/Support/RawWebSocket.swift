@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
+import SubscriptionsConcurrency
 import TestSupport
 
 /// A WebSocket client written by hand on a NIO channel that reads only when told: it can stop
@@ -83,8 +83,11 @@ final class RawWebSocket: Sendable {
             var pending: [UInt8] = []
             var textBytes = 0
             while true {
-                // What arrived is taken out at once, so the event loop never waits on the parsing.
-                pending += collector.takeAll()
+                // What arrived is taken out at once, so the event loop never waits on the parsing;
+                // the next read is asked for at once while data flows.
+                let arrived = collector.takeAll()
+                if arrived.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+                pending += arrived
                 var offset = 0
                 while let (opcode, payload, size) = Self.frame(in: pending, at: offset) {
                     offset += size
@@ -96,7 +99,7 @@ final class RawWebSocket: Sendable {
                 }
                 pending.removeFirst(offset)
                 channel.read()
-                try await Task.sleep(for: .milliseconds(1))
+                await Task.yield()
             }
         }
     }
@@ -130,7 +133,7 @@ final class RawWebSocket: Sendable {
 private final class ByteCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = Lock<[UInt8]>([])
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)

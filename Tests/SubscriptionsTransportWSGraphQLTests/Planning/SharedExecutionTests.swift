@@ -1,4 +1,5 @@
 import GraphQL
+import SubscriptionsConcurrency
 import SubscriptionsTransportWS
 import Synchronization
 import Testing
@@ -10,8 +11,8 @@ import Testing
 struct SharedExecutionTests {
     /// A tiny pub/sub for the tests: live topics, and counts of source creations and executions.
     final class Topics: Sendable {
-        private let subscribers = Mutex<[String: [AsyncStream<Int>.Continuation]]>([:])
-        private let terminations = Mutex(0)
+        private let subscribers = Lock<[String: [AsyncStream<Int>.Continuation]]>([:])
+        private let terminations = Lock(0)
         let sourcesCreated = Atomic(0)
         let executions = Atomic(0)
 
