@@ -109,21 +109,27 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// The request's path is not checked: check it first and answer `.dontUpgrade` for other paths.
     ///
     /// ```swift
-    /// server: .http1WebSocketUpgrade(configuration: .init(ws: .graphQL())) { request, _, _ in
+    /// server: .http1WebSocketUpgrade(configuration: .init(ws: .graphQL())) { request, channel, _ in
     ///     guard request.path == "/graphql" else { return .dontUpgrade }
-    ///     return endpoint.upgrade(request)
+    ///     return endpoint.upgrade(request, remoteAddress: channel.remoteAddress?.ipAddress)
     /// }
     /// ```
     ///
-    /// - Parameter request: The upgrade request.
+    /// - Parameters:
+    ///   - request: The upgrade request; the connect hook sees its headers.
+    ///   - remoteAddress: The client's address (`channel.remoteAddress?.ipAddress`), for the connect
+    ///     hook.
     /// - Returns: `.upgrade` with the `Sec-WebSocket-Protocol` response header and a handler that
     ///   serves the socket, or `.dontUpgrade` when the server refuses the upgrade (``decide(_:)``);
     ///   the application's HTTP responder then answers the request. To answer refusals with their
     ///   own status (403 for a foreign `Origin`), use a router route or
     ///   `HTTPServerBuilder.http1GraphQLWebSocket`.
-    public func upgrade<Context: WebSocketContext>(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<Context>> {
+    public func upgrade<Context: WebSocketContext>(
+        _ request: HTTPRequest,
+        remoteAddress: String? = nil
+    ) -> ShouldUpgradeResult<WebSocketDataHandler<Context>> {
         guard case .success(let subprotocol) = decide(request) else { return .dontUpgrade }
-        let upgradeRequest = UpgradeRequest(headerFields: Self.headerFields(request.headerFields))
+        let upgradeRequest = UpgradeRequest(headerFields: Self.headerFields(request.headerFields), remoteAddress: remoteAddress)
         return .upgrade([.secWebSocketProtocol: subprotocol.name]) { inbound, outbound, context in
             try await serve(subprotocol, inbound: inbound, outbound: outbound, request: upgradeRequest, logger: context.logger)
         }

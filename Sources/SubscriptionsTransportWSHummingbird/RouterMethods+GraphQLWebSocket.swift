@@ -43,6 +43,10 @@ extension RouterMethods where Context: WebSocketRequestContext {
     /// server's reason: `403 Forbidden` for an `Origin` that is not allowed, `400 Bad Request` when
     /// the client offers no served subprotocol, `503 Service Unavailable` past the connection limit.
     ///
+    /// The connect hook sees the upgrade request's headers, and the client's address when the
+    /// router's context conforms to Hummingbird's `RemoteAddressRequestContext`
+    /// (`BasicWebSocketRequestContext` does not).
+    ///
     /// - Parameters:
     ///   - path: The route's path.
     ///   - endpoint: Negotiates the subprotocol and serves each accepted socket.

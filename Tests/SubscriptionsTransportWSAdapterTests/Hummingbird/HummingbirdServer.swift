@@ -34,18 +34,32 @@ func withHummingbirdServer<Value: Sendable>(
     let serverBuilder: HTTPServerBuilder
     switch setup {
     case .router:
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        let webSocketRouter = Router(context: AddressedWebSocketRequestContext.self)
         webSocketRouter.ws("/graphql", graphQL: server)
         serverBuilder = .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: configuration)
     case .upgradeWithoutRouter:
         let endpoint = GraphQLWebSocketEndpoint(server: server)
-        serverBuilder = .http1WebSocketUpgrade(configuration: configuration) { request, _, _ in
+        serverBuilder = .http1WebSocketUpgrade(configuration: configuration) { request, channel, _ in
             guard request.path == "/graphql" else { return .dontUpgrade }
-            return endpoint.upgrade(request)
+            return endpoint.upgrade(request, remoteAddress: channel.remoteAddress?.ipAddress)
         }
     }
 
     return try await withHummingbirdApplication(server: serverBuilder) { port in try await body(graphQLURL(port: port)) }
+}
+
+/// A WebSocket router context that knows the client's address, as an application's would
+/// (Hummingbird's `RemoteAddressRequestContext`): the connect hook then sees it.
+struct AddressedWebSocketRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<Self>
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        remoteAddress = source.channel.remoteAddress
+    }
 }
 
 /// The Hummingbird endpoint for `server`, for the shared negotiation cases.
