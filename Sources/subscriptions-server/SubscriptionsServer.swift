@@ -89,9 +89,22 @@ struct SubscriptionsServer: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("A PEM file with the private key of --tls-cert.", valueName: "file"))
     var tlsKey: String?
 
+    @Option(
+        name: .customLong("auth-secret"),
+        help: ArgumentHelp(
+            "Require a JSON Web Token signed with this secret (at least 32 bytes; HS256, with exp) on every connection, in the Authorization: Bearer header or in the init payload (authorization or token). Also read from SUBSCRIPTIONS_SERVER_AUTH_SECRET. Refused: close 4403 (graphql-transport-ws), connection_error (graphql-ws).",
+            valueName: "secret"
+        )
+    )
+    var authSecret: String?
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if let authSecret, authSecret.utf8.count < 32 {
+            // HS256 keys shorter than the hash are weak (RFC 7518 §3.2).
+            throw ValidationError("--auth-secret must be at least 32 bytes")
         }
     }
 
@@ -131,8 +144,17 @@ struct SubscriptionsServer: AsyncParsableCommand {
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
         var origins = OriginPolicy(allowedOrigins: allowedOrigins, trustsForwardedHost: trustForwardedHost)
         origins.allowsAnyOrigin = allowAnyOrigin
+        let hooks: ServerHooks<JSONObject>
+        if let secret = authSecret ?? ProcessInfo.processInfo.environment["SUBSCRIPTIONS_SERVER_AUTH_SECRET"] {
+            let authentication = await TokenAuthentication(secret: secret)
+            hooks = ServerHooks(onConnect: { payload, request in await authentication.decide(payload, request) })
+            logger.info("Connections need a token signed with the auth secret")
+        } else {
+            hooks = ServerHooks()
+        }
         let server = GraphQLWebSocketServer(
             executor: executor,
+            hooks: hooks,
             graphQLWS: GraphQLWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
             graphQLTransportWS: GraphQLTransportWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
             observer: LoggingMetricsObserver(logger: logger),
