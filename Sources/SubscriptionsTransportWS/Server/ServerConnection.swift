@@ -396,17 +396,28 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     // MARK: Operations
 
     /// Runs one operation and reports what it produces to the machine, until it ends or is
-    /// cancelled.
+    /// cancelled. The application's hooks see it on the way: `onOperation` may change the request,
+    /// `onSubscribe` may answer without executing, `onNext` changes or drops each result and
+    /// `onError` the GraphQL errors it ends with.
     private func runOperation(run: UInt64, id: OperationID, request: OperationRequest, context: Context) async {
+        let hooks = server.hooks
+        let next: @Sendable (ExecutionResult) -> ExecutionResult? = { result in hooks.onNext.map { $0(id, result, context) } ?? result }
+        let failed: @Sendable ([GraphQLFormattedError]) -> [GraphQLFormattedError] = { errors in
+            hooks.onError.map { $0(id, errors, context) } ?? errors
+        }
         var request = request
         let outcome: ExecutionOutcome
         do {
-            if let onOperation = server.hooks.onOperation {
+            if let onOperation = hooks.onOperation {
                 request = try await onOperation(id, request, context)
             }
-            outcome = try await server.executor.execute(request, context: context)
+            if let onSubscribe = hooks.onSubscribe, let answer = try await onSubscribe(id, request, context) {
+                outcome = answer
+            } else {
+                outcome = try await server.executor.execute(request, context: context)
+            }
         } catch let error as GraphQLRequestError {
-            report(run, .requestFailed(error.errors))
+            report(run, .requestFailed(failed(error.errors)))
             return
         } catch {
             report(run, .executionFailed(message: messageOf(error)))
@@ -415,20 +426,25 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         switch outcome {
         case .single(let result):
             await waitForRoom()
-            if report(run, result) { report(run, .completed) }
+            // A dropped single result leaves the operation to complete without one.
+            if let result = next(result), !report(run, result) { return }
+            report(run, .completed)
         case .rejected(let errors):
-            report(run, .rejected(errors))
+            report(run, .rejected(failed(errors)))
         case .stream(let results as any PushedResults):
             do {
                 try await results.push(
                     to: ResultSink(
                         connection: ObjectIdentifier(self),
-                        deliver: { [self] result in deliver(run, result) },
+                        deliver: { [self] result in
+                            guard let result = next(result) else { return .delivered }
+                            return deliver(run, result)
+                        },
                         flush: { [outbound] in outbound.wakeTransport() }
                     )
                 )
             } catch {
-                report(run, .streamFailed(Self.errors(of: error)))
+                report(run, .streamFailed(failed(Self.errors(of: error))))
                 return
             }
             report(run, .completed)
@@ -440,6 +456,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             do {
                 var sentSinceYield = 0
                 for try await result in results {
+                    guard let result = next(result) else { continue }
                     await waitForRoom()
                     guard report(run, result) else { return }
                     // A source that never suspends must not starve the other operations and
@@ -451,7 +468,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     }
                 }
             } catch {
-                report(run, .streamFailed(Self.errors(of: error)))
+                report(run, .streamFailed(failed(Self.errors(of: error))))
                 return
             }
             report(run, .completed)

@@ -16,6 +16,21 @@ public struct ServerHooks<Context: Sendable>: Sendable {
     /// ``GraphQLRequestError`` reports those errors for the operation; on `graphql-ws` any other error
     /// is reported as the operation's `error`, on `graphql-transport-ws` it closes the connection 4500.
     public var onOperation: (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> OperationRequest)?
+    /// Called after ``onOperation``, before the operation is executed: return an outcome (a result,
+    /// a rejection with GraphQL errors, a stream) to answer the operation without executing it, as
+    /// for persisted or trusted documents, or `nil` to execute it. Throwing is as for
+    /// ``onOperation``. (The `graphql-ws` library's `onSubscribe`.)
+    public var onSubscribe: (@Sendable (_ id: OperationID, _ request: OperationRequest, _ context: Context) async throws -> ExecutionOutcome?)?
+    /// Called for each result of an operation before it is sent: return it changed, or `nil` to
+    /// drop it (a dropped single result leaves the operation to complete without one). It runs on
+    /// the producer's path for every result, so it must be quick. (The `graphql-ws` library's
+    /// `onNext`.)
+    public var onNext: (@Sendable (_ id: OperationID, _ result: ExecutionResult, _ context: Context) -> ExecutionResult?)?
+    /// Called with the GraphQL errors an operation ends with (a rejection, request errors, a failed
+    /// stream) before they are sent: return them changed (at least one). Errors a hook or the
+    /// executor throws that are not GraphQL errors are internal errors, not passed here. (The
+    /// `graphql-ws` library's `onError`.)
+    public var onError: (@Sendable (_ id: OperationID, _ errors: [GraphQLFormattedError], _ context: Context) -> [GraphQLFormattedError])?
     /// Called once when an operation ends for any reason: completion, error, a client stop, a
     /// replacing `start` (`graphql-ws`), or the connection closing.
     public var onOperationComplete: (@Sendable (_ id: OperationID) async -> Void)?
