@@ -18,11 +18,13 @@ let package = Package(
         .library(name: "SubscriptionsTransportWSVapor", targets: ["SubscriptionsTransportWSVapor"]),
         .executable(name: "vapor-example-server", targets: ["vapor-example-server"]),
         .library(name: "SubscriptionsTransportWSObservability", targets: ["SubscriptionsTransportWSObservability"]),
+        .library(name: "SubscriptionsTransportWSTracing", targets: ["SubscriptionsTransportWSTracing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
         .package(url: "https://github.com/GraphQLSwift/Graphiti.git", from: "3.1.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -277,6 +279,24 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "SubscriptionsTransportWSTracing",
+            dependencies: [
+                "SubscriptionsConcurrency",
+                "SubscriptionsTransportWS",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "SubscriptionsTransportWSTracingTests",
+            dependencies: [
+                "SubscriptionsTransportWSTracing",
+                "SubscriptionsTransportWS",
+                "SubscriptionsTransportWSTesting",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
     ],

@@ -72,7 +72,7 @@ public struct LoggingMetricsObserver: GraphQLWebSocketObserver {
             metrics.messagesSent.increment(by: count)
             metrics.bytesSent.increment(by: bytes)
             log(.trace, "Messages sent", connection, ["graphql_ws.messages": "\(count)", "graphql_ws.bytes": "\(bytes)"])
-        case .operationStarted(let id, let name):
+        case .operationStarted(let id, let name, _):
             metrics.liveOperations.increment()
             metrics.operationsStarted.increment()
             var metadata: Logger.Metadata = ["graphql_ws.operation.id": "\(id.key)"]

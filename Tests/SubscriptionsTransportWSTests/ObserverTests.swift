@@ -81,9 +81,9 @@ struct ObserverTests {
         }
         #expect(
             observer.lifecycle == [
-                .opened,
-                .acknowledged,
-                .operationStarted(OperationID("1"), operationName: "Ticks"),
+                .opened(traceHeaders: [:]),
+                .acknowledged(traceHeaders: [:]),
+                .operationStarted(OperationID("1"), operationName: "Ticks", operationType: .subscription),
                 .operationEnded(OperationID("1"), .completed),
                 .closed(ConnectionClosure(code: nil, reason: ""), initiator: .client),
             ]
@@ -116,13 +116,13 @@ struct ObserverTests {
         }
         #expect(
             observer.lifecycle == [
-                .opened,
-                .acknowledged,
-                .operationStarted(OperationID("a"), operationName: nil),
+                .opened(traceHeaders: [:]),
+                .acknowledged(traceHeaders: [:]),
+                .operationStarted(OperationID("a"), operationName: nil, operationType: .subscription),
                 .operationEnded(OperationID("a"), .failed(message: "Bad field")),
-                .operationStarted(OperationID("b"), operationName: nil),
+                .operationStarted(OperationID("b"), operationName: nil, operationType: .subscription),
                 .operationEnded(OperationID("b"), .stopped),
-                .operationStarted(OperationID("c"), operationName: nil),
+                .operationStarted(OperationID("c"), operationName: nil, operationType: .subscription),
                 .operationEnded(OperationID("c"), .stopped),
                 .closed(ConnectionClosure(code: 1000, reason: ""), initiator: .server),
             ]
@@ -142,7 +142,9 @@ struct ObserverTests {
             }
             try await connection.expectClose(code: code, reason: reason)
         }
-        #expect(observer.lifecycle == [.opened, .refused, .closed(ConnectionClosure(code: code, reason: reason), initiator: .server)])
+        #expect(
+            observer.lifecycle == [.opened(traceHeaders: [:]), .refused, .closed(ConnectionClosure(code: code, reason: reason), initiator: .server)]
+        )
         #expect(!observer.events.values.contains { "\($0.1)".contains("s3cret") })
     }
 
@@ -155,7 +157,7 @@ struct ObserverTests {
         }
         #expect(
             observer.lifecycle == [
-                .opened,
+                .opened(traceHeaders: [:]),
                 .connectHookFailed(message: "database unreachable"),
                 .closed(ConnectionClosure(code: 4500, reason: "database unreachable"), initiator: .server),
             ]
@@ -172,9 +174,9 @@ struct ObserverTests {
         }
         #expect(
             observer.lifecycle == [
-                .opened,
-                .acknowledged,
-                .operationStarted(OperationID("1"), operationName: nil),
+                .opened(traceHeaders: [:]),
+                .acknowledged(traceHeaders: [:]),
+                .operationStarted(OperationID("1"), operationName: nil, operationType: .subscription),
                 .operationEnded(OperationID("1"), .failed(message: "executor crashed")),
                 .closed(ConnectionClosure(code: 4500, reason: "executor crashed"), initiator: .server),
             ]
@@ -191,7 +193,7 @@ struct ObserverTests {
         for connection in [first, second] {
             try await withTestConnection(connection, probe: connection.subprotocol == .graphQLWS ? .graphQLWS : .graphQLTransportWS) { _ in }
         }
-        let opened = observer.events.values.filter { $0.1 == .opened }.map(\.0)
+        let opened = observer.events.values.filter { $0.1 == .opened(traceHeaders: [:]) }.map(\.0)
         #expect(opened == [ObservedConnection(id: 1, subprotocol: .graphQLWS), ObservedConnection(id: 2, subprotocol: .graphQLTransportWS)])
     }
 }

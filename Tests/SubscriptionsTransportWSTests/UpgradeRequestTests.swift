@@ -54,3 +54,23 @@ private struct ClosureExecutor: GraphQLExecutor {
         .rejected([GraphQLFormattedError(message: "none")])
     }
 }
+
+@Suite("The operation type a request runs")
+struct OperationTypeTests {
+    @Test(
+        arguments: [
+            ("{ hello }", nil, GraphQLOperationType.query),
+            ("query { hello }", nil, .query),
+            ("subscription Ticks($n: Int = 3) { counter(n: $n) }", nil, .subscription),
+            ("# mutation\nmutation Post { post(text: \"} query {\") }", nil, .mutation),
+            ("query A { a } subscription B { b }", "B", .subscription),
+            ("fragment F on Query { a } mutation M { ...F }", nil, .mutation),
+            ("query A { a } subscription B { b }", nil, nil),
+            ("query A { a }", "Missing", nil),
+            ("{ unbalanced } }", nil, nil),
+        ] as [(String, String?, GraphQLOperationType?)]
+    )
+    func operationTypeIsReadFromTheDocument(query: String, name: String?, type: GraphQLOperationType?) {
+        #expect(OperationRequest(query: query, operationName: name).operationType == type)
+    }
+}

@@ -44,6 +44,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         var machine: any ServerStateMachine
         var started = false
         var context: Context?
+        /// The payload of the `connection_init` being decided or accepted.
+        var initPayload: JSONObject?
         /// The tasks the connection runs, by number: operations are numbered by their run.
         var operations: [UInt64: Task<Void, Never>] = [:]
         /// Every other task: hooks and timers.
@@ -167,7 +169,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             start(&state)
             let wasAcknowledged = state.machine.isAcknowledged
             perform(input(&state), on: &state)
-            if !wasAcknowledged, state.machine.isAcknowledged { observe(.acknowledged) }
+            if !wasAcknowledged, state.machine.isAcknowledged { observe(.acknowledged(traceHeaders: TraceHeaders.of(state.initPayload))) }
             if let timer = state.initTimer, !state.machine.awaitsInit {
                 state.initTimer = nil
                 state.cancelledOnEnd.remove(timer)
@@ -181,7 +183,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private func start(_ state: inout State) {
         guard !state.started else { return }
         state.started = true
-        observe(.opened)
+        observe(.opened(traceHeaders: TraceHeaders.of(request)))
         let goingAway = server.connections.register(id: id) { [weak self] code, reason in
             self?.close(code: code, reason: reason)
         }
@@ -203,6 +205,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             case .send(let frame):
                 outbound.send(frame, answering: true)
             case .runConnectHook(let payload):
+                state.initPayload = payload
                 let (onConnect, request) = (server.hooks.onConnect, request)
                 // Its answer means nothing once the connection ended (a close while it decides).
                 spawnCancelledOnEnd(&state) { [weak self] in
@@ -217,7 +220,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             case .startOperation(let id, let run, let request):
                 // Reported before anything can fail, as the machine counts the operation live from
                 // here on and will end it exactly once.
-                observe(.operationStarted(id, operationName: request.operationName))
+                observe(.operationStarted(id, operationName: request.operationName, operationType: request.operationType))
                 guard let context = state.context ?? server.hooks.contextWithoutInit?() else {
                     perform(state.machine.operation(run: run, produced: .executionFailed(message: "No context")), on: &state)
                     continue
