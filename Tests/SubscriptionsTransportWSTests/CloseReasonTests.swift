@@ -14,11 +14,7 @@ struct CloseReasonTests {
         )
         let connection = server.makeConnection(speaking: .graphQLTransportWS, clock: ManualClock())
         input(connection)
-        let queued = try #require(connection.outbound.takeReady())
-        guard case .close(let code, let reason)? = queued.last else {
-            Issue.record("No close frame in \(queued)")
-            return (0, "")
-        }
+        let (_, code, reason) = try takeUntilClose(connection.outbound)
         return (code, reason)
     }
 

@@ -15,15 +15,24 @@ struct OutboundFloodTests {
         let padding = String(repeating: "x", count: 200)
         let ping = #"{"type":"ping","payload":{"pad":"\#(padding)"}}"#
         for _ in 0..<1000 { connection.receive(.text(ping)) }
-        let queued = try #require(connection.outbound.takeReady())
-        guard case .close(let code, let reason)? = queued.last else {
-            Issue.record("Expected the close frame last, got \(queued.count) messages")
-            return
-        }
+        let (pongs, code, reason) = try takeUntilClose(connection.outbound)
         #expect(code == 1008)
         #expect(reason == "Client too slow: outbound buffer full")
         // About a budget's worth of pongs, then the close: the 1000 pings did not each leave one.
-        let pongs = queued.dropLast().count
-        #expect(pongs > 1 && pongs <= 1024 / 200 + 1)
+        #expect(pongs.count > 1 && pongs.count <= 1024 / 200 + 1)
     }
+}
+
+/// Takes what waits in `outbound`, which must end with the connection's close frame.
+///
+/// - Returns: The messages before the close frame, and the close frame's code and reason.
+func takeUntilClose(
+    _ outbound: OutboundQueue,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws -> (messages: [OutboundMessage], code: UInt16, reason: String) {
+    let queued = try #require(outbound.takeReady(), sourceLocation: sourceLocation)
+    guard case .close(let code, let reason)? = queued.last else {
+        throw TestError("Expected the close frame last, got \(queued.count) messages")
+    }
+    return (Array(queued.dropLast()), code, reason)
 }

@@ -37,12 +37,13 @@ async def start_demo_server(*arguments: str) -> tuple[subprocess.Popen, str]:
     pytest.fail("subscriptions-server did not report its address")
 
 
-def stop_demo_server(process: subprocess.Popen) -> None:
-    """Stops the server with SIGTERM if it still runs, killing it if it has not exited in 15 s."""
+def stop_demo_server(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Stops the server (or any process) with SIGTERM if it still runs, killing it if it has not
+    exited within `timeout` seconds."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -77,15 +77,6 @@ def start_nginx(folder: Path, upstream: int) -> tuple[subprocess.Popen, int]:
             time.sleep(0.05)
 
 
-def stop_nginx(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def behind_nginx(tmp_path: Path, *server_arguments: str):
     """Runs `scenario(server_process, proxied_ws_url, proxy_port)` with the demo server behind nginx."""
 
@@ -97,7 +88,7 @@ def behind_nginx(tmp_path: Path, *server_arguments: str):
             try:
                 await scenario(server, f"ws://127.0.0.1:{port}/graphql", port)
             finally:
-                stop_nginx(proxy)
+                stop_demo_server(proxy, timeout=10)
                 stop_demo_server(server)
 
         asyncio.run(main())
