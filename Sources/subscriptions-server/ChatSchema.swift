@@ -54,9 +54,35 @@ enum ChatSchema {
         )
     }()
 
+    /// What the demo server knows of a connection: its context.
+    static let connectionType = try! GraphQLObjectType(
+        name: "Connection",
+        description: "A client's connection.",
+        fields: [
+            "clientAddress": GraphQLField(
+                type: GraphQLString,
+                description:
+                    "The client's address: the TCP peer's, or behind a proxy trusted with --trust-forwarded-host the one the proxy reports.",
+                resolve: { source, _, _, _ in (source as? JSONObject)?["clientAddress"]?.stringValue }
+            ),
+            "user": GraphQLField(
+                type: GraphQLString,
+                description: "The subject of the connection's token, with --auth-secret.",
+                resolve: { source, _, _, _ in (source as? JSONObject)?["user"]?.stringValue }
+            ),
+        ]
+    )
+
     /// The example schema with the chat fields, on `pubSub`.
     static func make(pubSub: any PubSub) throws -> GraphQLSchema {
         try ExampleSchema.make(
+            queryFields: [
+                "connection": GraphQLField(
+                    type: GraphQLNonNull(connectionType),
+                    description: "The connection this operation runs on, as the server sees it.",
+                    resolve: { _, _, context, _ in context as? JSONObject ?? [:] }
+                )
+            ],
             mutationFields: [
                 "post": GraphQLField(
                     type: GraphQLNonNull(messageType),
@@ -88,7 +114,7 @@ enum ChatSchema {
                     }
                 )
             ],
-            types: [messageType]
+            types: [messageType, connectionType]
         )
     }
 }

@@ -61,7 +61,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Take the request's own host from Forwarded: host= or X-Forwarded-Host, for the Origin check. Only behind a reverse proxy you control that sets them."
+            "Trust the reverse proxy in front: take the request's own host from Forwarded: host= or X-Forwarded-Host (for the Origin check) and the client's address from the last Forwarded: for= or X-Forwarded-For entry. Only behind one proxy you control that sets them."
     )
     var trustForwardedHost = false
 
@@ -144,14 +144,24 @@ struct SubscriptionsServer: AsyncParsableCommand {
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
         var origins = OriginPolicy(allowedOrigins: allowedOrigins, trustsForwardedHost: trustForwardedHost)
         origins.allowsAnyOrigin = allowAnyOrigin
-        let hooks: ServerHooks<JSONObject>
+        // A connection's context is its init payload with the client's address (and, with
+        // --auth-secret, the token's subject): the `connection` query shows them.
+        var authentication: TokenAuthentication?
         if let secret = authSecret ?? ProcessInfo.processInfo.environment["SUBSCRIPTIONS_SERVER_AUTH_SECRET"] {
-            let authentication = await TokenAuthentication(secret: secret)
-            hooks = ServerHooks(onConnect: { payload, request in await authentication.decide(payload, request) })
+            authentication = await TokenAuthentication(secret: secret)
             logger.info("Connections need a token signed with the auth secret")
-        } else {
-            hooks = ServerHooks()
         }
+        let hooks = ServerHooks<JSONObject>(
+            onConnect: { [authentication] payload, request in
+                var decision = await authentication?.decide(payload, request) ?? .accept(payload)
+                if case .accept(var context, let acknowledgement) = decision {
+                    context["clientAddress"] = request.clientAddress.map { .string($0) } ?? .null
+                    decision = .accept(context, acknowledgementPayload: acknowledgement)
+                }
+                return decision
+            },
+            contextWithoutInit: { [:] }
+        )
         let server = GraphQLWebSocketServer(
             executor: executor,
             hooks: hooks,

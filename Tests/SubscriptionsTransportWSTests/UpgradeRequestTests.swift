@@ -30,8 +30,9 @@ struct UpgradeRequestTests {
         var request = UpgradeRequest(headerFields: fields, remoteAddress: "127.0.0.1")
         #expect(request.clientAddress == "127.0.0.1")
         request.trustsProxy = true
-        #expect(request.clientAddress == "203.0.113.7")
-        request.headerFields.append(.init(name: "Forwarded", value: #"for="[2001:db8::1]";proto=https, for=10.0.0.1"#))
+        // The trusted proxy appended the address it saw last; earlier entries are the client's own.
+        #expect(request.clientAddress == "10.0.0.1")
+        request.headerFields.append(.init(name: "Forwarded", value: #"for=192.0.2.60, for="[2001:db8::1]";proto=https"#))
         #expect(request.clientAddress == "[2001:db8::1]")
         request.headerFields = []
         #expect(request.clientAddress == "127.0.0.1")

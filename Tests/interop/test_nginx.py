@@ -1,7 +1,7 @@
 """Behind nginx (Debian's package), started here on 127.0.0.1 in front of the demo server, with the
 configuration the README gives: both protocols through `proxy_pass` with the upgrade headers, the
-Origin check honouring X-Forwarded-Host only when the server is told to trust the proxy, and a
-SIGTERM of the server reaching clients as 1001 through the proxy.
+Origin check and the client address honouring X-Forwarded-* only when the server is told to trust
+the proxy, and a SIGTERM of the server reaching clients as 1001 through the proxy.
 """
 
 import asyncio
@@ -150,3 +150,30 @@ def test_sigterm_reaches_clients_through_the_proxy_as_1001(tmp_path):
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
 
     behind_nginx(tmp_path, "--shutdown-grace-period", "5")(scenario)
+
+
+def test_the_client_address_comes_from_the_proxy_only_when_it_is_trusted(tmp_path):
+    # The client connects from 127.0.0.2, nginx from 127.0.0.1: the server's TCP peer is nginx, and
+    # nginx appends the address it saw to X-Forwarded-For (after whatever the client wrote there).
+    async def client_address(url: str) -> str:
+        async with websockets.connect(
+            url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers={"X-Forwarded-For": "203.0.113.9"},
+            local_addr=("127.0.0.2", 0),
+        ) as socket_:
+            await socket_.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await socket_.recv())["type"] == "connection_ack"
+            query = {"query": "{ connection { clientAddress } }"}
+            await socket_.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+            return json.loads(await socket_.recv())["payload"]["data"]["connection"]["clientAddress"]
+
+    async def untrusted(_, url, __):
+        assert await client_address(url) == "127.0.0.1"
+
+    behind_nginx(tmp_path)(untrusted)
+
+    async def trusted(_, url, __):
+        assert await client_address(url) == "127.0.0.2"
+
+    behind_nginx(tmp_path, "--trust-forwarded-host")(trusted)

@@ -30,8 +30,10 @@ public struct OriginPolicy: Sendable, Hashable {
         didSet { normalizedAllowedOrigins = Self.normalized(allowedOrigins) }
     }
 
-    /// Whether `Forwarded: host=…` and `X-Forwarded-Host` name the request's own host. Only for
-    /// servers that every client reaches through a proxy you control.
+    /// Whether `Forwarded: host=…` and `X-Forwarded-Host` name the request's own host (and the
+    /// proxy's last `Forwarded: for=` / `X-Forwarded-For` entry the client's address, see
+    /// ``UpgradeRequest/clientAddress``). Only for servers that every client reaches through one
+    /// proxy you control.
     public var trustsForwardedHost: Bool
 
     private var normalizedAllowedOrigins: Set<String>

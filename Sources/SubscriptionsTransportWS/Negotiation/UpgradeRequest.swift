@@ -9,9 +9,9 @@ public struct UpgradeRequest: Sendable, Hashable {
     public var headerFields: [HeaderField]
     /// The address of the peer of the TCP connection (`127.0.0.1`, `::1`), if the transport knows it.
     public var remoteAddress: String?
-    /// Whether the request came through a reverse proxy the server trusts
-    /// (``OriginPolicy/trustsForwardedHost``): ``clientAddress`` then reads `Forwarded` and
-    /// `X-Forwarded-For`.
+    /// Whether the request came through one reverse proxy the server trusts
+    /// (``OriginPolicy/trustsForwardedHost``): ``clientAddress`` then reads the address that proxy
+    /// added to `Forwarded` or `X-Forwarded-For`.
     public var trustsProxy: Bool
 
     /// One header field.
@@ -74,13 +74,14 @@ public struct UpgradeRequest: Sendable, Hashable {
         return nil
     }
 
-    /// The client's address: behind a trusted proxy the first `for=` of `Forwarded` or the first
-    /// `X-Forwarded-For` entry (the client the proxy saw); otherwise, and when those are missing,
-    /// the TCP peer's. Forwarding headers from anyone else are ignored: clients could write them.
+    /// The client's address: behind a trusted proxy, the address that proxy saw, which it appended
+    /// last to `Forwarded` (`for=`) or `X-Forwarded-For`; otherwise, and when those are missing,
+    /// the TCP peer's. Earlier entries are ignored, as are forwarding headers from anyone but a
+    /// trusted proxy: clients can write them.
     public var clientAddress: String? {
         guard trustsProxy else { return remoteAddress }
-        if let forwarded = header("forwarded") {
-            for element in forwarded.split(separator: ",").first?.split(separator: ";") ?? [] {
+        if let forwarded = headers("forwarded").last?.split(separator: ",").last {
+            for element in forwarded.split(separator: ";") {
                 let pair = element.split(separator: "=", maxSplits: 1)
                 guard pair.count == 2, pair[0].trimmingWhitespace().lowercased() == "for" else { continue }
                 var value = String(pair[1].trimmingWhitespace())
@@ -88,8 +89,8 @@ public struct UpgradeRequest: Sendable, Hashable {
                 return value
             }
         }
-        if let first = header("x-forwarded-for")?.split(separator: ",").first {
-            return String(first.trimmingWhitespace())
+        if let last = headers("x-forwarded-for").last?.split(separator: ",").last {
+            return String(last.trimmingWhitespace())
         }
         return remoteAddress
     }
