@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOSSL
+import OTel
 import Prometheus
 import ServiceLifecycle
 import SubscriptionsPubSub
@@ -15,6 +16,8 @@ import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
 import SubscriptionsTransportWSHummingbird
 import SubscriptionsTransportWSObservability
+import SubscriptionsTransportWSTracing
+import Tracing
 
 /// The demo server: the example schema over `graphql-transport-ws` and `graphql-ws` at
 /// `ws://HOST:PORT/graphql`, a playground at `/` and Prometheus metrics at `/metrics`.
@@ -90,6 +93,15 @@ struct SubscriptionsServer: AsyncParsableCommand {
     var tlsKey: String?
 
     @Option(
+        name: .customLong("otlp-endpoint"),
+        help: ArgumentHelp(
+            "Export a span per connection and per operation over OTLP/HTTP to this URL (http://collector:4318; /v1/traces is added when the URL has no path). A W3C traceparent in the init payload or the upgrade request continues the caller's trace.",
+            valueName: "url"
+        )
+    )
+    var otlpEndpoint: String?
+
+    @Option(
         name: .customLong("auth-secret"),
         help: ArgumentHelp(
             "Require a JSON Web Token signed with this secret (at least 32 bytes; HS256, with exp) on every connection, in the Authorization: Bearer header or in the init payload (authorization or token). Also read from SUBSCRIPTIONS_SERVER_AUTH_SECRET. Refused: close 4403 (graphql-transport-ws), connection_error (graphql-ws).",
@@ -144,6 +156,13 @@ struct SubscriptionsServer: AsyncParsableCommand {
         // every 12 s on graphql-ws, 1 MiB messages, 100 live operations per connection.
         var origins = OriginPolicy(allowedOrigins: allowedOrigins, trustsForwardedHost: trustForwardedHost)
         origins.allowsAnyOrigin = allowAnyOrigin
+        var observer: any GraphQLWebSocketObserver = LoggingMetricsObserver(logger: logger)
+        if let otlpEndpoint {
+            services.append(try Self.bootstrapTraceExport(to: otlpEndpoint))
+            observer = ObserverGroup([observer, Self.tracingObserver(InstrumentationSystem.tracer)])
+            logger.info("Spans go to \(otlpEndpoint) over OTLP/HTTP")
+        }
+
         // A connection's context is its init payload with the client's address (and, with
         // --auth-secret, the token's subject): the `connection` query shows them.
         var authentication: TokenAuthentication?
@@ -167,7 +186,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
             hooks: hooks,
             graphQLWS: GraphQLWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
             graphQLTransportWS: GraphQLTransportWSServerOptions(exposesInternalErrorMessages: !hideInternalErrors),
-            observer: LoggingMetricsObserver(logger: logger),
+            observer: observer,
             upgrade: UpgradePolicy(origins: origins, maxConnections: maxConnections)
         )
 
@@ -219,6 +238,35 @@ struct SubscriptionsServer: AsyncParsableCommand {
         )
         serviceGroup.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownGracePeriod * 1000))
         try await ServiceGroup(configuration: serviceGroup).run()
+    }
+}
+
+extension SubscriptionsServer {
+    /// A tracing observer on the bootstrapped tracer, whatever its type.
+    static func tracingObserver<T: Tracer>(_ tracer: T) -> any GraphQLWebSocketObserver {
+        TracingObserver(tracer: tracer)
+    }
+
+    /// Bootstraps swift-otel to export spans over OTLP/HTTP (no metrics or logs: those stay
+    /// Prometheus's and the console's).
+    ///
+    /// - Returns: The exporter's service, to run beside the server.
+    static func bootstrapTraceExport(to endpoint: String) throws -> some Service {
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "subscriptions-server"
+        configuration.metrics.enabled = false
+        configuration.logs.enabled = false
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        let hasPath = endpoint.split(separator: "/", omittingEmptySubsequences: true).count > 2
+        configuration.traces.otlpExporter.endpoint = hasPath ? endpoint : endpoint.trimmingSuffix("/") + "/v1/traces"
+        configuration.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
+        return try OTel.bootstrap(configuration: configuration)
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
 
