@@ -93,6 +93,15 @@ struct SubscriptionsServer: AsyncParsableCommand {
     var tlsKey: String?
 
     @Option(
+        name: .customLong("persisted-queries"),
+        help: ArgumentHelp(
+            "Run only the documents of this Apollo persisted query manifest (JSON: {\"operations\": [{\"body\": …}]}), named by extensions.persistedQuery.sha256Hash or sent whole; others get PersistedQueryNotFound or PersistedQueryNotInList.",
+            valueName: "file"
+        )
+    )
+    var persistedQueries: String?
+
+    @Option(
         name: .customLong("otlp-endpoint"),
         help: ArgumentHelp(
             "Export a span per connection and per operation over OTLP/HTTP to this URL (http://collector:4318; /v1/traces is added when the URL has no path). A W3C traceparent in the init payload or the upgrade request continues the caller's trace.",
@@ -170,7 +179,7 @@ struct SubscriptionsServer: AsyncParsableCommand {
             authentication = await TokenAuthentication(secret: secret)
             logger.info("Connections need a token signed with the auth secret")
         }
-        let hooks = ServerHooks<JSONObject>(
+        var hooks = ServerHooks<JSONObject>(
             onConnect: { [authentication] payload, request in
                 var decision = await authentication?.decide(payload, request) ?? .accept(payload)
                 if case .accept(var context, let acknowledgement) = decision {
@@ -181,6 +190,11 @@ struct SubscriptionsServer: AsyncParsableCommand {
             },
             contextWithoutInit: { [:] }
         )
+        if let persistedQueries {
+            let documents = try Self.persistedDocuments(manifest: persistedQueries)
+            hooks.onOperation = { _, request, _ in try documents.resolve(request) }
+            logger.info("Only the \(documents.documentsByHash.count) documents of \(persistedQueries) run")
+        }
         let server = GraphQLWebSocketServer(
             executor: executor,
             hooks: hooks,
@@ -242,6 +256,19 @@ struct SubscriptionsServer: AsyncParsableCommand {
 }
 
 extension SubscriptionsServer {
+    /// The documents of an Apollo persisted query manifest (`{"operations": [{"body": "…"}]}`, as
+    /// `generate-persisted-query-manifest` writes it).
+    static func persistedDocuments(manifest path: String) throws -> PersistedDocuments {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard case .object(let manifest) = try JSONValue.parse(Array(data)), case .array(let operations)? = manifest["operations"]
+        else { throw ValidationError("\(path) is not a persisted query manifest: no \"operations\" list") }
+        let bodies = operations.compactMap { operation -> String? in
+            guard case .object(let fields) = operation, case .string(let body)? = fields["body"] else { return nil }
+            return body
+        }
+        return PersistedDocuments(documents: bodies)
+    }
+
     /// A tracing observer on the bootstrapped tracer, whatever its type.
     static func tracingObserver<T: Tracer>(_ tracer: T) -> any GraphQLWebSocketObserver {
         TracingObserver(tracer: tracer)
