@@ -57,7 +57,7 @@ struct WebSocketSession: Sendable {
                     case .binary(let buffer): buffer.readableBytes
                     }
                 guard size <= maxMessageBytes else {
-                    connection.close(code: 1009, reason: "Message too big")
+                    connection.close(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
                     continue
                 }
                 switch message {

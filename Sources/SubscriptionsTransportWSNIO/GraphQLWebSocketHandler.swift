@@ -153,13 +153,13 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func checkFragmentsSize() -> Bool {
         guard let fragments, fragments.buffer.readableBytes > maxMessageBytes else { return true }
         self.fragments = nil
-        failProtocol(code: 1009, reason: "Message too big")
+        failProtocol(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
         return false
     }
 
     private func deliver(_ buffer: ByteBuffer, isBinary: Bool) {
         guard buffer.readableBytes <= maxMessageBytes else {
-            return failProtocol(code: 1009, reason: "Message too big")
+            return failProtocol(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
         }
         connection.receive(isBinary ? .binary(Array(buffer.readableBytesView)) : .text(String(buffer: buffer)))
     }
@@ -216,7 +216,7 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             // client's answer to the close frame will not be seen: the close timeout ends the socket.
             guard !ignoringInbound else { return }
             switch error {
-            case .invalidFrameLength: failProtocol(code: 1009, reason: "Message too big")
+            case .invalidFrameLength: failProtocol(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
             default: failProtocol(code: 1002, reason: "Protocol error")
             }
             return

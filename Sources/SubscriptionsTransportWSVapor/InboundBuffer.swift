@@ -58,7 +58,7 @@ final class InboundBuffer: Sendable {
             guard !state.closed else { return nil }
             if size > maxMessageBytes {
                 state.closed = true
-                return .close(code: 1009, reason: "Message too big")
+                return .close(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
             }
             if state.bufferedBytes > 0, state.bufferedBytes + size > budget {
                 state.closed = true

@@ -87,12 +87,12 @@ struct GraphQLTransportWSMessageTests {
         }
     }
 
-    @Test func oversizedMessageCloses4400() async throws {
+    @Test func oversizedMessageCloses1009AsTheAdaptersDo() async throws {
         var options = transportTestOptions()
         options.maxInboundMessageBytes = 64
         try await withTransportWSConnection(options: options) { connection in
             await connection.send(#"{"type":"connection_init","payload":{"pad":"\#(String(repeating: "x", count: 100))"}}"#)
-            try await connection.expectClose(code: 4400)
+            try await connection.expectClose(code: 1009, reason: "Message too big")
         }
     }
 }

@@ -326,13 +326,14 @@ struct GraphQLTransportWSServerStateMachineTests {
         #expect(lenient.received(.binary([0x7B, 0xFF, 0x7D])) == [Self.invalid])
     }
 
-    @Test func messageOverTheSizeLimitCloses4400() {
+    @Test func messageOverTheSizeLimitCloses1009AsTheAdaptersDo() {
         let limit = #"{"type":"ping"}"#.utf8.count
+        let tooBig = ServerAction.close(code: 1009, reason: "Message too big")
         var machine = Self.machine(Self.options(maxInboundMessageBytes: limit))
         #expect(machine.received(text(#"{"type":"ping"}"#)) == [sent(#"{"type":"pong"}"#)])
-        #expect(machine.received(text(#"{"type":"ping" }"#)) == [Self.invalid])
+        #expect(machine.received(text(#"{"type":"ping" }"#)) == [tooBig])
         var binary = Self.machine(Self.options(maxInboundMessageBytes: limit))
-        #expect(binary.received(.binary(Array(#"{"type":"ping" }"#.utf8))) == [Self.invalid])
+        #expect(binary.received(.binary(Array(#"{"type":"ping" }"#.utf8))) == [tooBig])
     }
 
     // MARK: Operations

@@ -88,13 +88,12 @@ struct GraphQLWSParsingTests {
         }
     }
 
-    @Test func oversizedMessageIsInvalidInput() async throws {
+    @Test func oversizedMessageCloses1009AsTheAdaptersDo() async throws {
         var options = testOptions()
         options.maxInboundMessageBytes = 64
         try await withGraphQLWSConnection(options: options) { connection in
             await connection.send(#"{"type":"connection_init","payload":{"pad":"\#(String(repeating: "x", count: 100))"}}"#)
-            try await expectConnectionError(connection)
-            try await connection.initialise()
+            try await connection.expectClose(code: 1009, reason: "Message too big")
         }
     }
 

@@ -687,17 +687,17 @@ struct GraphQLWSServerStateMachineTests {
         #expect(machine.received(.binary(Array(#"{"type":"ka"}"#.utf8))) == [])
     }
 
-    @Test func messageOverTheSizeLimitIsAConnectionError() {
+    @Test(arguments: [false, true])
+    func messageOverTheSizeLimitCloses1009AsTheAdaptersDo(binary: Bool) {
         let limit = Self.initFrame.utf8.count
         var machine = Self.acknowledged(Self.options(maxInboundMessageBytes: limit))
         let atLimit = #"{"type":"ka""# + String(repeating: " ", count: limit - 13) + "}"
         #expect(atLimit.utf8.count == limit)
         #expect(machine.received(text(atLimit)) == [])
         let tooLarge = #"{"type":"ka""# + String(repeating: " ", count: limit - 12) + "}"
-        let error = sent(#"{"type":"connection_error","payload":{"message":"Message exceeds \#(limit) bytes"}}"#)
-        #expect(machine.received(text(tooLarge)) == [error])
-        #expect(machine.received(.binary(Array(tooLarge.utf8))) == [error])
-        #expect(!machine.isClosed)
+        let frame: InboundFrame = binary ? .binary(Array(tooLarge.utf8)) : text(tooLarge)
+        #expect(machine.received(frame) == [.close(code: 1009, reason: "Message too big")])
+        #expect(machine.isClosed)
     }
 
     // MARK: Limits

@@ -15,7 +15,8 @@ public struct GraphQLTransportWSServerOptions: Sendable {
     /// Whether a 4500 close reason carries the thrown error's message (when it fits in 123 bytes).
     /// Turn it off in production to always send "Internal server error".
     public var exposesInternalErrorMessages: Bool
-    /// The largest inbound message, in bytes; longer ones close the connection 4400. By default 1 MiB.
+    /// The largest inbound message, in bytes; a longer one closes the connection 1009 "Message too
+    /// big" (``MessageTooBig``), as the adapters do. By default 1 MiB.
     public var maxInboundMessageBytes: Int
     /// How many bytes of outbound frames may wait for the transport before operations pause
     /// (back-pressure). By default 1 MiB.

@@ -39,14 +39,17 @@ struct GraphQLTransportWSServerStateMachine: ServerStateMachine {
         guard !isClosed else { return [] }
         switch frame {
         case .text(let text):
-            guard text.utf8.count <= options.maxInboundMessageBytes else { return closeForInvalidMessage() }
+            guard text.utf8.count <= options.maxInboundMessageBytes else { return closeForMessageTooBig() }
             return handle(GraphQLTransportWSClientMessage.decode(text.utf8))
         case .binary(let bytes):
-            guard options.acceptsBinaryFrames, bytes.count <= options.maxInboundMessageBytes,
-                String(validating: bytes, as: UTF8.self) != nil
-            else { return closeForInvalidMessage() }
+            guard bytes.count <= options.maxInboundMessageBytes else { return closeForMessageTooBig() }
+            guard options.acceptsBinaryFrames, String(validating: bytes, as: UTF8.self) != nil else { return closeForInvalidMessage() }
             return handle(GraphQLTransportWSClientMessage.decode(bytes))
         }
+    }
+
+    private mutating func closeForMessageTooBig() -> [ServerAction] {
+        closeForHost(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
     }
 
     private mutating func closeForInvalidMessage() -> [ServerAction] {

@@ -47,8 +47,8 @@ public struct GraphQLWSServerOptions: Sendable {
     public var repeatedConnectionInit: RepeatedConnectionInit
     /// How binary frames are treated; by default decoded as text.
     public var binaryFrames: BinaryFrames
-    /// The largest inbound message, in bytes, the server accepts; longer ones are invalid input.
-    /// Hosts should enforce the same limit on their WebSocket. By default 1 MiB.
+    /// The largest inbound message, in bytes, the server accepts; a longer one closes the connection
+    /// 1009 "Message too big" (``MessageTooBig``), as the adapters do. By default 1 MiB.
     public var maxInboundMessageBytes: Int
     /// How many bytes of outbound frames may wait for the transport before operations pause
     /// (back-pressure). By default 1 MiB.

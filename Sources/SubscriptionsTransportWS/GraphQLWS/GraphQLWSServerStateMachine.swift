@@ -40,13 +40,13 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
     mutating func received(_ frame: InboundFrame) -> [ServerAction] {
         switch frame {
         case .text(let text):
-            guard text.utf8.count <= options.maxInboundMessageBytes else { return received(tooLarge) }
+            guard text.utf8.count <= options.maxInboundMessageBytes else { return closeForMessageTooBig() }
             return received(GraphQLWSClientMessage.decode(text.utf8))
         case .binary(let bytes):
             guard options.binaryFrames.accepted else {
                 return closeForHost(code: 1002, reason: "Binary frames are not supported")
             }
-            guard bytes.count <= options.maxInboundMessageBytes else { return received(tooLarge) }
+            guard bytes.count <= options.maxInboundMessageBytes else { return closeForMessageTooBig() }
             guard String(validating: bytes, as: UTF8.self) != nil else {
                 return received(.malformed(message: "Binary message is not valid UTF-8"))
             }
@@ -54,8 +54,8 @@ struct GraphQLWSServerStateMachine: ServerStateMachine {
         }
     }
 
-    private var tooLarge: GraphQLWSClientMessage {
-        .malformed(message: "Message exceeds \(options.maxInboundMessageBytes) bytes")
+    private mutating func closeForMessageTooBig() -> [ServerAction] {
+        closeForHost(code: MessageTooBig.closeCode, reason: MessageTooBig.closeReason)
     }
 
     mutating func received(_ message: GraphQLWSClientMessage) -> [ServerAction] {

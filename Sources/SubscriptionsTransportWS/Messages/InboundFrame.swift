@@ -14,3 +14,13 @@ extension InboundFrame {
         }
     }
 }
+
+/// The close of a connection whose client sent a message over its protocol's size limit
+/// (`maxInboundMessageBytes`): 1009 "Message too big" (RFC 6455 §7.4.1), on both protocols, whether
+/// the transport notices it (while reassembling fragments) or the protocol's machine does.
+public enum MessageTooBig {
+    /// The close code, 1009.
+    public static let closeCode: UInt16 = 1009
+    /// The close reason.
+    public static let closeReason = "Message too big"
+}
