@@ -26,7 +26,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     public let outbound: OutboundQueue
     /// The protocol this connection speaks.
     public let subprotocol: WebSocketSubprotocol
-    /// The HTTP request that opened the WebSocket, for the connect hook.
+    /// The HTTP request that opened the WebSocket, for the connect hook (which may run again on a
+    /// repeated `connection_init`).
     public let request: UpgradeRequest
 
     private let server: GraphQLWebSocketServer<Executor>
@@ -169,7 +170,11 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             start(&state)
             let wasAcknowledged = state.machine.isAcknowledged
             perform(input(&state), on: &state)
-            if !wasAcknowledged, state.machine.isAcknowledged { observe(.acknowledged(traceHeaders: TraceHeaders.of(state.initPayload))) }
+            if !wasAcknowledged, state.machine.isAcknowledged {
+                observe(.acknowledged(traceHeaders: TraceHeaders.of(state.initPayload)))
+                // Only the acknowledgement's trace fields needed it.
+                state.initPayload = nil
+            }
             if let timer = state.initTimer, !state.machine.awaitsInit {
                 state.initTimer = nil
                 state.cancelledOnEnd.remove(timer)
@@ -404,7 +409,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     /// `onError` the GraphQL errors it ends with.
     private func runOperation(run: UInt64, id: OperationID, request: OperationRequest, context: Context) async {
         let hooks = server.hooks
-        let next: @Sendable (ExecutionResult) -> ExecutionResult? = { result in hooks.onNext.map { $0(id, result, context) } ?? result }
+        // Without an onNext hook, results go out as they are, with no call per result.
+        let onNext = hooks.onNext.map { onNext in { @Sendable (result: ExecutionResult) in onNext(id, result, context) } }
         let failed: @Sendable ([GraphQLFormattedError]) -> [GraphQLFormattedError] = { errors in
             hooks.onError.map { $0(id, errors, context) } ?? errors
         }
@@ -428,21 +434,28 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
         switch outcome {
         case .single(let result):
-            await waitForRoom()
+            if outbound.isOverBudget { await waitForRoom() }
             // A dropped single result leaves the operation to complete without one.
-            if let result = next(result), !report(run, result) { return }
+            let sent = onNext.map { $0(result) } ?? result
+            if let sent, !report(run, sent) { return }
             report(run, .completed)
         case .rejected(let errors):
             report(run, .rejected(failed(errors)))
         case .stream(let results as any PushedResults):
             do {
+                let deliverResult: @Sendable (ExecutionResult) -> ResultDelivery
+                if let onNext {
+                    deliverResult = { [self] result in
+                        guard let result = onNext(result) else { return .delivered }
+                        return deliver(run, result)
+                    }
+                } else {
+                    deliverResult = { [self] result in deliver(run, result) }
+                }
                 try await results.push(
                     to: ResultSink(
                         connection: ObjectIdentifier(self),
-                        deliver: { [self] result in
-                            guard let result = next(result) else { return .delivered }
-                            return deliver(run, result)
-                        },
+                        deliver: deliverResult,
                         flush: { [outbound] in outbound.wakeTransport() }
                     )
                 )
@@ -459,8 +472,12 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             do {
                 var sentSinceYield = 0
                 for try await result in results {
-                    guard let result = next(result) else { continue }
-                    await waitForRoom()
+                    var result = result
+                    if let onNext {
+                        guard let changed = onNext(result) else { continue }
+                        result = changed
+                    }
+                    if outbound.isOverBudget { await waitForRoom() }
                     guard report(run, result) else { return }
                     // A source that never suspends must not starve the other operations and
                     // connections sharing the cooperative pool.
@@ -478,11 +495,11 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         }
     }
 
-    /// Waits while the outbound queue is over its budget. A client that takes nothing from it for the
-    /// slow-client timeout meanwhile is closed (``clientTooSlowCode``): its operations would otherwise
-    /// hold their resources for as long as it keeps the socket open.
+    /// Waits while the outbound queue is over its budget (callers check ``OutboundQueue/isOverBudget``
+    /// first, so results cost no call here while there is room). A client that takes nothing from it
+    /// for the slow-client timeout meanwhile is closed (``clientTooSlowCode``): its operations would
+    /// otherwise hold their resources for as long as it keeps the socket open.
     private func waitForRoom() async {
-        guard outbound.isOverBudget else { return }
         watchForSlowClient()
         await outbound.waitForRoom()
     }
