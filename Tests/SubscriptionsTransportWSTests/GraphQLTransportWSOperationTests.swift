@@ -30,6 +30,17 @@ struct GraphQLTransportWSOperationTests {
         }
     }
 
+    @Test func aRequestErrorThrownWithNoErrorsGetsAnErrorMessage() async throws {
+        // The "never empty" rule holds for thrown request errors too: the initializer fills the list
+        // and `errors` cannot be emptied afterwards.
+        let executor = TestExecutor<JSONObject> { _, _, _ in throw GraphQLRequestError([]) }
+        try await withTransportWSConnection(executor: executor) { connection in
+            try await connection.initialise()
+            await connection.subscribe("1", query: "{ broken }")
+            try await connection.expect(#"{"id":"1","type":"error","payload":[{"message":"Invalid request"}]}"#)
+        }
+    }
+
     @Test func tw24SubscriptionStreamsEveryEventThenCompletes() async throws {
         let executor = TestExecutor<JSONObject>()
         try await withTransportWSConnection(executor: executor) { connection in

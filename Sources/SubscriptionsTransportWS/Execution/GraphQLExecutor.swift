@@ -36,8 +36,8 @@ public enum ExecutionOutcome: Sendable {
 
 /// Errors that reject a request before execution, thrown by an executor (for example a syntax error).
 public struct GraphQLRequestError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The errors; never empty.
-    public var errors: [GraphQLFormattedError]
+    /// The errors; never empty (the initializer guarantees it and the property cannot be changed).
+    public let errors: [GraphQLFormattedError]
 
     /// Creates a request error.
     ///
