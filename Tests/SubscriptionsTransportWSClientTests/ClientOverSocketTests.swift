@@ -113,6 +113,26 @@ struct ClientOverSocketTests {
         }
     }
 
+    @Test("With a queue of two messages the client pauses reading and still gets every result in order", arguments: protocols)
+    func smallInboundQueue(choice: GraphQLWebSocketClient.ProtocolChoice) async throws {
+        try await withTestServer { url in
+            let configuration = GraphQLWebSocketClient.Configuration(protocolChoice: choice, maxQueuedMessages: 2)
+            try await GraphQLWebSocketClient(url: url, configuration: configuration).withConnection { connection in
+                var values: [Int] = []
+                for try await result in connection.subscribe(OperationRequest(query: "subscription { counter(n: 5000) }")) {
+                    guard case .integer(let value)? = result.data?.objectValue?["counter"] else {
+                        Issue.record("Not a counter value: \(result)")
+                        return
+                    }
+                    values.append(value)
+                }
+                #expect(values == Array(0..<5000))
+                let hello = try await connection.query(OperationRequest(query: "{ hello }"))
+                #expect(hello.data == ["hello": "Hello world"])
+            }
+        }
+    }
+
     @Test("Cancelling the consuming task stops the operation on the server", arguments: protocols)
     func stopByCancellation(choice: GraphQLWebSocketClient.ProtocolChoice) async throws {
         let completed = Recorder<String>()

@@ -104,7 +104,7 @@ private struct DriverLoop {
         wasAcknowledged = false
         let (number, connector, closeTimeout, registry) = (attempt, driver.connector, closeTimeout, registry)
         group.addTask {
-            await ConnectionAttempt.run(connector: connector, closeTimeout: closeTimeout) { event in
+            await ConnectionAttempt.run(connector: connector, closeTimeout: closeTimeout, allowance: registry.inbound) { event in
                 registry.post(.transport(attempt: number, event))
             }
         }
@@ -123,6 +123,7 @@ private struct DriverLoop {
             if case .open = link { await perform(machine.tick(now: now)) }
             if case .waitingToRetry(let until) = link, now >= until { startAttempt(in: &group) }
         case .transport(let number, let event):
+            if case .message = event { registry.inbound.handled() }
             guard number == attempt else {
                 if case .opened(let writer, _) = event { writer.abort() }
                 return

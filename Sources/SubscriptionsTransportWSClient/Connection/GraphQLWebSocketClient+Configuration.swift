@@ -49,6 +49,11 @@ extension GraphQLWebSocketClient {
         /// end, after those that waited, with ``ConsumerTooSlowError``. Nothing is dropped silently,
         /// and a slow consumer cannot make the client hold an unbounded backlog.
         public var maxBufferedResults: Int
+        /// How many messages read from the socket may wait for the client to handle them; by
+        /// default 1,000. At the limit the client stops reading the socket until it has caught up to
+        /// half of it, so a server that streams faster than the client handles frames is held back
+        /// by TCP flow control instead of growing the client's memory. Nothing is dropped.
+        public var maxQueuedMessages: Int
 
         /// Creates a configuration.
         ///
@@ -63,6 +68,7 @@ extension GraphQLWebSocketClient {
         ///   - closeTimeout: How long the server has to close after the client's close frame.
         ///   - tlsConfiguration: TLS settings for `wss` URLs.
         ///   - maxBufferedResults: How many results of one operation may wait for its consumer.
+        ///   - maxQueuedMessages: How many messages read from the socket may wait to be handled.
         public init(
             protocolChoice: ProtocolChoice = .automatic,
             initPayload: JSONObject? = nil,
@@ -73,7 +79,8 @@ extension GraphQLWebSocketClient {
             maxMessageBytes: Int = 1 << 24,
             closeTimeout: Duration = .seconds(5),
             tlsConfiguration: TLSConfiguration? = nil,
-            maxBufferedResults: Int = 10_000
+            maxBufferedResults: Int = 10_000,
+            maxQueuedMessages: Int = 1_000
         ) {
             self.protocolChoice = protocolChoice
             self.initPayload = initPayload
@@ -85,6 +92,7 @@ extension GraphQLWebSocketClient {
             self.closeTimeout = closeTimeout
             self.tlsConfiguration = tlsConfiguration
             self.maxBufferedResults = maxBufferedResults
+            self.maxQueuedMessages = maxQueuedMessages
         }
     }
 

@@ -96,7 +96,11 @@ public struct GraphQLWebSocketClient: Sendable {
         let (readiness, readinessContinuation) = AsyncStream.makeStream(
             of: Swift.Result<Void, GraphQLWebSocketClientError>.self
         )
-        let registry = OperationRegistry(events: eventContinuation, maxBufferedResults: configuration.maxBufferedResults)
+        let registry = OperationRegistry(
+            events: eventContinuation,
+            maxBufferedResults: configuration.maxBufferedResults,
+            maxQueuedMessages: configuration.maxQueuedMessages
+        )
         let driver = ClientDriver(connector: connector, configuration: configuration, registry: registry)
 
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in

@@ -22,10 +22,13 @@ final class OperationRegistry: Sendable {
     private let events: AsyncStream<DriverEvent>.Continuation
     /// How many results of one operation may wait for its consumer.
     let maxBufferedResults: Int
+    /// Bounds the messages read from the socket that the driver has not handled yet.
+    let inbound: InboundAllowance
 
-    init(events: AsyncStream<DriverEvent>.Continuation, maxBufferedResults: Int) {
+    init(events: AsyncStream<DriverEvent>.Continuation, maxBufferedResults: Int, maxQueuedMessages: Int) {
         self.events = events
         self.maxBufferedResults = max(1, maxBufferedResults)
+        self.inbound = InboundAllowance(limit: maxQueuedMessages)
     }
 
     /// Registers an operation's consumer and tells the driver to start it.

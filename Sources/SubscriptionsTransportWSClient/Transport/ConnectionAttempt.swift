@@ -9,10 +9,12 @@ enum ConnectionAttempt {
     ///   - connector: Opens the WebSocket.
     ///   - closeTimeout: How long the server has to close the TCP connection after the close
     ///     handshake, before it is dropped.
+    ///   - allowance: Counts the reported messages; the attempt stops reading while too many wait.
     ///   - report: Receives the attempt's events, `.ended` or `.failed` last.
     static func run(
         connector: WebSocketConnector,
         closeTimeout: Duration,
+        allowance: InboundAllowance,
         report: @Sendable (TransportEvent) -> Void
     ) async {
         let opened: WebSocketConnector.Opened
@@ -31,6 +33,7 @@ enum ConnectionAttempt {
                     switch frame.opcode {
                     case .text, .binary:
                         report(.message(Array(frame.unmaskedData.readableBytesView)))
+                        if let resume = allowance.reported() { _ = await resume.waitUnlessCancelled() }
                     case .ping:
                         await writer.answerPing(frame.unmaskedData)
                     case .connectionClose:
