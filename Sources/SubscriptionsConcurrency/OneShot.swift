@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A value that is set once and that any number of tasks can wait for: the package's one waiting
-/// primitive, for "until this has happened" (a connection ended, a server drained, a gate opened).
+/// primitive, for "until this has happened" (a connection ended, a server drained, a gate opened),
+/// and, around ``takeOrWait(_:take:park:)``, for "the next of many" (a queue's consumer).
 package final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
@@ -9,7 +10,7 @@ package final class OneShot<Value: Sendable>: Sendable {
         var nextTicket: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     package init() {}
 

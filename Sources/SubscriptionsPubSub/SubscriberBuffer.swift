@@ -14,7 +14,8 @@ final class SubscriberBuffer: Sendable {
 
     private struct State {
         var events: Deque<PubSubEvent> = []
-        var waiter: CheckedContinuation<Result<PubSubEvent?, PubSubError>, Never>?
+        /// Set when the waiting consumer has something to take.
+        var waiter: OneShot<Void>?
         /// Set once; reported to the consumer after the buffered events.
         var ending: Ending?
         /// The consumer has gone (cancelled or dropped the subscription): nothing is delivered.
@@ -48,57 +49,39 @@ final class SubscriberBuffer: Sendable {
     /// - Returns: `false` if the subscription is over (it overflowed now or earlier, or the
     ///   consumer left), so the caller can forget it.
     func enqueue(_ event: PubSubEvent) -> Bool {
-        let (waiter, open) = self.state.withLock {
-            state -> (CheckedContinuation<Result<PubSubEvent?, PubSubError>, Never>?, Bool) in
+        let (waiter, open) = self.state.withLock { state -> (OneShot<Void>?, Bool) in
             if state.closed || state.ending != nil { return (nil, false) }
-            if let waiter = state.waiter {
-                // A waiting consumer means the queue is empty: hand the event over directly.
-                state.waiter = nil
-                return (waiter, true)
-            }
             if state.events.count >= self.capacity {
                 state.ending = .failed(.subscriberTooSlow(topic: self.topic, bufferSize: self.capacity))
-                return (nil, false)
+                return (state.waiter.take(), false)
             }
             state.events.append(event)
-            return (nil, true)
+            return (state.waiter.take(), true)
         }
-        waiter?.resume(returning: .success(event))
+        waiter?.fulfill(())
         return open
     }
 
     /// Ends the subscription after the buffered events: normally when `error` is `nil`.
     func finish(_ error: PubSubError?) {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Result<PubSubEvent?, PubSubError>, Never>? in
+        let waiter = self.state.withLock { state -> OneShot<Void>? in
             if state.closed || state.ending != nil { return nil }
-            if let waiter = state.waiter {
-                // A waiter implies an empty queue: the ending is delivered through it right now,
-                // so later calls only see the end.
-                state.waiter = nil
-                state.ending = .finished
-                return waiter
-            }
             state.ending = error.map { .failed($0) } ?? .finished
-            return nil
+            return state.waiter.take()
         }
-        waiter?.resume(returning: error.map { .failure($0) } ?? .success(nil))
+        waiter?.fulfill(())
     }
 
     /// The consumer is gone: drop the buffered events, wake a pending ``next()`` with the end,
     /// and run the close hook once.
     func close() {
-        let (waiter, onClose) = self.state.withLock {
-            state -> (CheckedContinuation<Result<PubSubEvent?, PubSubError>, Never>?, (@Sendable () -> Void)?) in
+        let (waiter, onClose) = self.state.withLock { state -> (OneShot<Void>?, (@Sendable () -> Void)?) in
             if state.closed { return (nil, nil) }
             state.closed = true
             state.events.removeAll()
-            defer {
-                state.waiter = nil
-                state.onClose = nil
-            }
-            return (state.waiter, state.onClose)
+            return (state.waiter.take(), state.onClose.take())
         }
-        waiter?.resume(returning: .success(nil))
+        waiter?.fulfill(())
         onClose?()
     }
 
@@ -106,29 +89,9 @@ final class SubscriberBuffer: Sendable {
     ///
     /// Cancelling the waiting task closes the subscription and returns `nil`.
     func next() async -> Result<PubSubEvent?, PubSubError> {
-        if Task.isCancelled {
-            self.close()
-            return .success(nil)
-        }
-        if let ready = self.takeReady() {
-            return ready
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<PubSubEvent?, PubSubError>, Never>) in
-                let ready = self.state.withLock { state -> Result<PubSubEvent?, PubSubError>? in
-                    if let ready = Self.takeReady(&state) { return ready }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            self.close()
-        }
-    }
-
-    private func takeReady() -> Result<PubSubEvent?, PubSubError>? {
-        self.state.withLock { Self.takeReady(&$0) }
+        if let ready = await takeOrWait(state, take: Self.takeReady, park: { $0.waiter = $1 }) { return ready }
+        close()
+        return .success(nil)
     }
 
     private static func takeReady(_ state: inout State) -> Result<PubSubEvent?, PubSubError>? {

@@ -9,25 +9,17 @@ import SubscriptionsConcurrency
 /// more than the configured number of bytes are waiting (back-pressure); control frames never wait.
 /// After a close nothing more is accepted.
 public final class OutboundQueue: Sendable {
-    private typealias Consumer = CheckedContinuation<[OutboundMessage]?, Never>
-
     /// Who waits for the next message.
     private enum Waiter {
-        /// A task in ``nextBatch()``; it is handed the batch directly.
-        case task(Consumer)
+        /// A task in ``nextBatch()``, waiting for this to be set.
+        case task(OneShot<Void>)
         /// A transport that takes the messages itself once told.
         case callback(@Sendable () -> Void)
-    }
 
-    /// Wakes the waiter that was registered on an empty queue.
-    private enum Wakeup {
-        case handoff(Consumer, [OutboundMessage]?)
-        case notify(@Sendable () -> Void)
-
-        func fire() {
+        func wake() {
             switch self {
-            case .handoff(let consumer, let batch): consumer.resume(returning: batch)
-            case .notify(let callback): callback()
+            case .task(let ready): ready.fulfill(())
+            case .callback(let callback): callback()
             }
         }
     }
@@ -42,22 +34,12 @@ public final class OutboundQueue: Sendable {
         /// No more messages are accepted.
         var closed = false
         var waiter: Waiter?
-        var producers: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextProducer: UInt64 = 0
+        /// Set when there is room again, for the operations waiting for it.
+        var room: OneShot<Void>?
 
-        mutating func enqueue(_ message: OutboundMessage) -> Wakeup? {
-            switch waiter.take() {
-            case .task(let consumer):
-                // Frames queued quietly before this one go first.
-                append(message)
-                return .handoff(consumer, takeMessages())
-            case .callback(let callback):
-                append(message)
-                return .notify(callback)
-            case nil:
-                append(message)
-                return nil
-            }
+        mutating func enqueue(_ message: OutboundMessage) -> Waiter? {
+            append(message)
+            return waiter.take()
         }
 
         /// Queues a message without waking whoever waits; ``wakeWaiter()`` does, later.
@@ -65,28 +47,14 @@ public final class OutboundQueue: Sendable {
             append(message)
         }
 
-        /// Wakes whoever waits if messages are ready.
-        mutating func wakeWaiter() -> Wakeup? {
-            guard !messages.isEmpty else { return nil }
-            switch waiter.take() {
-            case .task(let consumer): return .handoff(consumer, takeMessages())
-            case .callback(let callback): return .notify(callback)
-            case nil: return nil
-            }
+        /// Who waits, to be woken, if messages are ready.
+        mutating func wakeWaiter() -> Waiter? {
+            messages.isEmpty ? nil : waiter.take()
         }
 
         private mutating func append(_ message: OutboundMessage) {
             messages.append(message)
             if case .text(let bytes) = message { bufferedBytes += bytes.count }
-        }
-
-        /// Wakes whoever waits once the queue ended.
-        mutating func endWaiter() -> Wakeup? {
-            switch waiter.take() {
-            case .task(let consumer): .handoff(consumer, nil)
-            case .callback(let callback): .notify(callback)
-            case nil: nil
-            }
         }
 
         mutating func takeMessages() -> [OutboundMessage] {
@@ -98,10 +66,9 @@ public final class OutboundQueue: Sendable {
             return batch
         }
 
-        mutating func releaseProducers() -> [CheckedContinuation<Void, Never>] {
-            guard !producers.isEmpty else { return [] }
-            defer { producers = [:] }
-            return Array(producers.values)
+        /// What the operations waiting for room wait for, to be set now.
+        mutating func releaseRoom() -> OneShot<Void>? {
+            room.take()
         }
     }
 
@@ -126,27 +93,16 @@ public final class OutboundQueue: Sendable {
     }
 
     private func waitForBatch() async -> [OutboundMessage]? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: Consumer) in
-                let (ready, released) = state.withLock { state -> ([OutboundMessage]??, [CheckedContinuation<Void, Never>]) in
-                    if !state.messages.isEmpty {
-                        return (.some(state.takeMessages()), state.releaseProducers())
-                    }
-                    if state.closed || Task.isCancelled { return (.some(nil), []) }
-                    state.waiter = .task(continuation)
-                    return (.none, [])
-                }
-                for continuation in released { continuation.resume() }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> Consumer? in
-                guard case .task(let consumer) = state.waiter else { return nil }
-                state.waiter = nil
-                return consumer
-            }
-            waiter?.resume(returning: nil)
-        }
+        let taken = await takeOrWait(
+            state,
+            take: { state -> (batch: [OutboundMessage]?, room: OneShot<Void>?)? in
+                if !state.messages.isEmpty { return (state.takeMessages(), state.releaseRoom()) }
+                return state.closed ? (nil, nil) : nil
+            },
+            park: { $0.waiter = .task($1) }
+        )
+        taken?.room?.fulfill(())
+        return taken?.batch
     }
 
     /// Takes every message that is ready, without waiting; when none is, `notify` is called once as
@@ -161,15 +117,15 @@ public final class OutboundQueue: Sendable {
     /// - Returns: The ready messages in order (empty when none is ready and `notify` was registered),
     ///   or `nil` once the connection's last message was taken or the transport is gone.
     public func takeReady(orNotify notify: @escaping @Sendable () -> Void) -> [OutboundMessage]? {
-        let (batch, released) = state.withLock { state -> ([OutboundMessage]?, [CheckedContinuation<Void, Never>]) in
+        let (batch, room) = state.withLock { state -> ([OutboundMessage]?, OneShot<Void>?) in
             if !state.messages.isEmpty {
-                return (state.takeMessages(), state.releaseProducers())
+                return (state.takeMessages(), state.releaseRoom())
             }
-            if state.closed { return (nil, []) }
+            if state.closed { return (nil, nil) }
             state.waiter = .callback(notify)
-            return ([], [])
+            return ([], nil)
         }
-        for continuation in released { continuation.resume() }
+        room?.fulfill(())
         if let onBatch, let batch, !batch.isEmpty { onBatch(batch) }
         return batch
     }
@@ -182,13 +138,13 @@ public final class OutboundQueue: Sendable {
     /// - Returns: The ready messages in order, possibly none, or `nil` once the connection's last
     ///   message was taken or the transport is gone.
     public func takeReady() -> [OutboundMessage]? {
-        let (batch, released) = state.withLock { state -> ([OutboundMessage]?, [CheckedContinuation<Void, Never>]) in
+        let (batch, room) = state.withLock { state -> ([OutboundMessage]?, OneShot<Void>?) in
             if !state.messages.isEmpty {
-                return (state.takeMessages(), state.releaseProducers())
+                return (state.takeMessages(), state.releaseRoom())
             }
-            return (state.closed ? nil : [], [])
+            return (state.closed ? nil : [], nil)
         }
-        for continuation in released { continuation.resume() }
+        room?.fulfill(())
         if let onBatch, let batch, !batch.isEmpty { onBatch(batch) }
         return batch
     }
@@ -198,12 +154,12 @@ public final class OutboundQueue: Sendable {
     /// - Returns: `false` if the connection no longer sends.
     @discardableResult
     func send(_ frame: [UInt8], answering: Bool = false) -> Bool {
-        let (accepted, wakeup) = state.withLock { state -> (Bool, Wakeup?) in
+        let (accepted, waiter) = state.withLock { state -> (Bool, Waiter?) in
             guard !state.closed else { return (false, nil) }
             if answering { state.answerBytes += frame.count }
             return (true, state.enqueue(.text(frame)))
         }
-        wakeup?.fire()
+        waiter?.wake()
         return accepted
     }
 
@@ -217,32 +173,31 @@ public final class OutboundQueue: Sendable {
 
     /// Wakes the transport for the frames queued with ``queueQuietly(_:)``, if it waits for them.
     func wakeTransport() {
-        let wakeup = state.withLock { $0.wakeWaiter() }
-        wakeup?.fire()
+        state.withLock { $0.wakeWaiter() }?.wake()
     }
 
     /// Queues a close frame, its reason cut to fit; nothing is accepted after it.
     func close(code: UInt16, reason: String) {
-        let (wakeup, released) = state.withLock { state -> (Wakeup?, [CheckedContinuation<Void, Never>]) in
-            guard !state.closed else { return (nil, []) }
+        let (waiter, room) = state.withLock { state -> (Waiter?, OneShot<Void>?) in
+            guard !state.closed else { return (nil, nil) }
             state.closed = true
             let close = OutboundMessage.close(code: code, reason: OutboundMessage.closeReason(fitting: reason))
-            return (state.enqueue(close), state.releaseProducers())
+            return (state.enqueue(close), state.releaseRoom())
         }
-        wakeup?.fire()
-        for continuation in released { continuation.resume() }
+        waiter?.wake()
+        room?.fulfill(())
     }
 
     /// The transport is gone: drop what waits and accept nothing more.
     func abandon() {
-        let (wakeup, released) = state.withLock { state in
+        let (waiter, room) = state.withLock { state in
             state.closed = true
             state.messages = []
             state.bufferedBytes = 0
-            return (state.endWaiter(), state.releaseProducers())
+            return (state.waiter.take(), state.releaseRoom())
         }
-        wakeup?.fire()
-        for continuation in released { continuation.resume() }
+        waiter?.wake()
+        room?.fulfill(())
     }
 
     /// Whether more than the budget of protocol answers (`pong`, errors, `complete`: frames the
@@ -276,21 +231,11 @@ public final class OutboundQueue: Sendable {
     }
 
     private func waitForRoomOnce() async {
-        let ticket = state.withLock { state -> UInt64 in
-            state.nextProducer += 1
-            return state.nextProducer
+        let room = state.withLock { state -> OneShot<Void>? in
+            guard !state.closed, state.bufferedBytes > budget else { return nil }
+            if state.room == nil { state.room = OneShot() }
+            return state.room
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.closed || state.bufferedBytes <= budget || Task.isCancelled { return true }
-                    state.producers[ticket] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.producers.removeValue(forKey: ticket) }?.resume()
-        }
+        _ = await room?.waitUnlessCancelled()
     }
 }

@@ -14,7 +14,8 @@ import SubscriptionsTransportWS
 final class SharedResultBuffer: Sendable {
     private struct State {
         var results: Deque<ExecutionResult> = []
-        var waiter: CheckedContinuation<Result<ExecutionResult?, any Error>, Never>?
+        /// Set when the waiting consumer has something to take.
+        var waiter: OneShot<Void>?
         /// Set once; reported after the queued results. `nil` inside: a normal end.
         var ending: (any Error)??
         /// The subscriber has gone: nothing more is queued.
@@ -49,19 +50,17 @@ final class SharedResultBuffer: Sendable {
     ///
     /// - Returns: `false` if the subscriber is over (it overflowed now or before, or left).
     func offer(_ result: ExecutionResult) -> Bool {
-        let (waiter, sink, open) = state.withLock {
-            state -> (CheckedContinuation<Result<ExecutionResult?, any Error>, Never>?, ResultSink?, Bool) in
+        let (waiter, sink, open) = state.withLock { state -> (OneShot<Void>?, ResultSink?, Bool) in
             if state.closed || state.ending != nil { return (nil, nil, false) }
             if let sink = state.sink { return (nil, sink, true) }
-            if let waiter = state.waiter.take() { return (waiter, nil, true) }
             guard state.results.count < capacity else {
                 state.ending = .some(Self.tooSlow)
-                return (nil, nil, false)
+                return (state.waiter.take(), nil, false)
             }
             state.results.append(result)
-            return (nil, nil, true)
+            return (state.waiter.take(), nil, true)
         }
-        waiter?.resume(returning: .success(result))
+        waiter?.fulfill(())
         guard let sink else { return open }
         switch sink.send(result) {
         case .delivered:
@@ -118,24 +117,24 @@ final class SharedResultBuffer: Sendable {
 
     /// Ends the results after the queued ones: normally when `error` is `nil`.
     func finish(_ error: (any Error)?) {
-        let waiter = state.withLock { state -> CheckedContinuation<Result<ExecutionResult?, any Error>, Never>? in
+        let waiter = state.withLock { state -> OneShot<Void>? in
             if state.closed || state.ending != nil { return nil }
             state.ending = .some(error)
             return state.waiter.take()
         }
-        waiter?.resume(returning: error.map { .failure($0) } ?? .success(nil))
+        waiter?.fulfill(())
         ended.fulfill(error)
     }
 
     /// The subscriber is gone: drop what is queued, wake a pending ``next()``, run the close hook.
     func close() {
-        let (waiter, onClose) = state.withLock { state in
-            if state.closed { return (CheckedContinuation<Result<ExecutionResult?, any Error>, Never>?.none, (@Sendable () -> Void)?.none) }
+        let (waiter, onClose) = state.withLock { state -> (OneShot<Void>?, (@Sendable () -> Void)?) in
+            if state.closed { return (nil, nil) }
             state.closed = true
             state.results.removeAll()
             return (state.waiter.take(), state.onClose.take())
         }
-        waiter?.resume(returning: .success(nil))
+        waiter?.fulfill(())
         ended.fulfill(nil)
         onClose?()
     }
@@ -145,23 +144,9 @@ final class SharedResultBuffer: Sendable {
     ///
     /// - Throws: The error the results ended with.
     func next() async throws -> ExecutionResult? {
-        if Task.isCancelled {
-            close()
-            return nil
-        }
-        if let ready = state.withLock({ Self.takeReady(&$0) }) { return try ready.get() }
-        return try await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ExecutionResult?, any Error>, Never>) in
-                let ready = state.withLock { state -> Result<ExecutionResult?, any Error>? in
-                    if let ready = Self.takeReady(&state) { return ready }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            close()
-        }.get()
+        if let ready = await takeOrWait(state, take: Self.takeReady, park: { $0.waiter = $1 }) { return try ready.get() }
+        close()
+        return nil
     }
 
     private static func takeReady(_ state: inout State) -> Result<ExecutionResult?, any Error>? {
