@@ -78,9 +78,9 @@ struct WebSocketSession: Sendable {
     ///
     /// - Returns: Whether the connection's close frame was written.
     private func write(to outbound: WebSocketOutboundWriter) async -> Bool {
-        while let batch = await connection.outbound.nextBatch() {
-            for message in batch {
-                do {
+        await connection.writeOutbound { batch in
+            do {
+                for message in batch {
                     switch message {
                     case .text(let bytes):
                         let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))
@@ -89,13 +89,12 @@ struct WebSocketSession: Sendable {
                         try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
                         return true
                     }
-                } catch {
-                    logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
-                    connection.transportClosed()
-                    return false
                 }
+                return false
+            } catch {
+                logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
+                throw error
             }
         }
-        return false
     }
 }

@@ -69,16 +69,17 @@ struct WebSocketSession: Sendable {
     ///
     /// - Returns: Whether the connection's close frame was written.
     private func write() async -> Bool {
-        while let batch = await connection.outbound.nextBatch() {
+        let webSocket = self.webSocket
+        return await connection.writeOutbound { batch in
             do {
-                if try await write(batch) { return true }
+                return try await write(batch)
             } catch {
                 logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
-                connection.transportClosed(code: webSocket.closeCode.flatMap(Self.wireCode), reason: "")
-                return false
+                throw error
             }
+        } closeCode: {
+            webSocket.closeCode.flatMap(Self.wireCode)
         }
-        return false
     }
 
     /// Writes one batch in one visit to the socket's event loop.

@@ -370,19 +370,16 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         await withDiscardingTaskGroup { group in
             group.addTask { await self.run() }
             group.addTask {
-                while let batch = await self.outbound.nextBatch() {
+                _ = await self.writeOutbound { batch in
                     for message in batch {
-                        do {
-                            switch message {
-                            case .text(let bytes): try await send(String(decoding: bytes, as: UTF8.self))
-                            case .close(let code, let reason): try await close(code, reason)
-                            }
-                        } catch {
-                            self.outbound.abandon()
-                            self.transportClosed()
-                            return
+                        switch message {
+                        case .text(let bytes): try await send(String(decoding: bytes, as: UTF8.self))
+                        case .close(let code, let reason):
+                            try await close(code, reason)
+                            return true
                         }
                     }
+                    return false
                 }
             }
         }

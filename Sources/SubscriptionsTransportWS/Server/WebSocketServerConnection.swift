@@ -23,4 +23,32 @@ extension WebSocketServerConnection {
     public func transportClosed() {
         transportClosed(code: nil, reason: "")
     }
+
+    /// Writes the outbound messages until the connection's last one: the writer loop of every
+    /// transport that writes from a task.
+    ///
+    /// A write that throws means the socket is gone: what waits is dropped, nothing more is
+    /// accepted, and the connection is told (with the code from `closeCode`, if the socket knows
+    /// one).
+    ///
+    /// - Parameters:
+    ///   - write: Writes one batch in order; returns whether it wrote the close frame, which ends
+    ///     the loop.
+    ///   - closeCode: The socket's close code after a failed write, if any.
+    /// - Returns: Whether the close frame was written.
+    public func writeOutbound(
+        _ write: ([OutboundMessage]) async throws -> Bool,
+        closeCode: () -> UInt16? = { nil }
+    ) async -> Bool {
+        while let batch = await outbound.nextBatch() {
+            do {
+                if try await write(batch) { return true }
+            } catch {
+                outbound.abandon()
+                transportClosed(code: closeCode(), reason: "")
+                return false
+            }
+        }
+        return false
+    }
 }
