@@ -125,7 +125,7 @@ struct GraphQLWSOverSocketTests {
             try? await Task.sleep(for: .seconds(60))
             return .accept(payload)
         })
-        var options = GraphQLWSServerOptions()
+        var options = GraphQLWSServerOptions.forTests()
         options.maxMessagesWhileConnecting = 5
         try await adapter.withTestServer(graphQLWS: options, hooks: hooks) { url in
             let close = try await connect(to: url) { socket in

@@ -9,13 +9,13 @@ import Testing
 @Suite("Message size limit")
 struct MessageSizeTests {
     private static let limit = 1024
-    private static let small = GraphQLWSServerOptions(maxInboundMessageBytes: limit)
+    private static let small = GraphQLWSServerOptions.forTests { $0.maxInboundMessageBytes = limit }
     private static let oversized = String(repeating: "x", count: 4 * limit)
 
     @Test(arguments: Adapter.allCases) func frameOverTheWebSocketLayersFrameSizeClosesWithMessageTooBig(adapter: Adapter) async throws {
         // Both protocols at 1 KiB: the frame size (Hummingbird's application's, Vapor's route's) is
         // 1 KiB and the WebSocket layer refuses the frame.
-        let transportWS = GraphQLTransportWSServerOptions(maxInboundMessageBytes: Self.limit)
+        let transportWS = GraphQLTransportWSServerOptions.forTests { $0.maxInboundMessageBytes = Self.limit }
         try await adapter.withTestServer(graphQLWS: Self.small, graphQLTransportWS: transportWS) { url in
             let close = try await connect(to: url) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
@@ -41,7 +41,7 @@ struct MessageSizeTests {
     }
 
     @Test(arguments: Adapter.allCases) func graphQLTransportWSFrameOverItsLimitClosesWithMessageTooBig(adapter: Adapter) async throws {
-        let transportWS = GraphQLTransportWSServerOptions(maxInboundMessageBytes: Self.limit)
+        let transportWS = GraphQLTransportWSServerOptions.forTests { $0.maxInboundMessageBytes = Self.limit }
         try await adapter.withTestServer(graphQLTransportWS: transportWS) { url in
             let close = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])

@@ -13,7 +13,7 @@ struct SlowClientOverSocketTests {
     static let budget = 64 * 1024
 
     @Test(arguments: Adapter.allCases) func aClientThatStopsReadingIsBoundedThenClosed1008(adapter: Adapter) async throws {
-        var options = GraphQLTransportWSServerOptions()
+        var options = GraphQLTransportWSServerOptions.forTests()
         options.outboundBufferBytes = Self.budget
         options.slowClientTimeout = .milliseconds(500)
         // The other connection's handshake may wait while the stalled one's stream fills the buffers.

@@ -34,8 +34,8 @@ enum Adapter: CaseIterable, Sendable {
     ///   - body: The test, given the WebSocket URL of `/graphql`.
     @discardableResult
     func withTestServer<Value: Sendable>(
-        graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
-        graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+        graphQLWS: GraphQLWSServerOptions = .forTests(),
+        graphQLTransportWS: GraphQLTransportWSServerOptions = .forTests(),
         subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
         hooks: ServerHooks<JSONObject> = ServerHooks(),
         upgrade: UpgradePolicy = UpgradePolicy(),
@@ -99,8 +99,8 @@ typealias TestGraphQLServer = GraphQLWebSocketServer<GraphQLSwiftExecutor<JSONOb
 ///   - hooks: The server's hooks.
 ///   - upgrade: The `Origin` check and the connection limit.
 func makeGraphQLServer(
-    graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
-    graphQLTransportWS: GraphQLTransportWSServerOptions = GraphQLTransportWSServerOptions(),
+    graphQLWS: GraphQLWSServerOptions = .forTests(),
+    graphQLTransportWS: GraphQLTransportWSServerOptions = .forTests(),
     subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
     hooks: ServerHooks<JSONObject> = ServerHooks(),
     upgrade: UpgradePolicy = UpgradePolicy()

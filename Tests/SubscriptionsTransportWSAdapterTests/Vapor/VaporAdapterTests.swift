@@ -32,11 +32,9 @@ struct VaporAdapterTests {
 
     @Test func pingsAreAnsweredInArrivalOrder() async throws {
         // Sent without waiting, right after the upgrade: the first messages are not lost, and every
-        // `pong` echoes its `ping`'s payload in order. The init comes after the hundred pongs, so the
-        // init wait timeout is off: how long they take depends on the machine (sanitizers, load).
+        // `pong` echoes its `ping`'s payload in order.
         let count = 100
-        let options = GraphQLTransportWSServerOptions(connectionInitWaitTimeout: nil)
-        try await Adapter.vapor.withTestServer(graphQLTransportWS: options) { url in
+        try await Adapter.vapor.withTestServer { url in
             _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
                 for number in 0..<count {
                     try await socket.send(["type": "ping", "payload": ["n": .integer(number)]])
@@ -82,8 +80,8 @@ struct VaporAdapterTests {
 
     @Test func frameSizeAdmitsTheLargestMessage() throws {
         let server = try makeGraphQLServer(
-            graphQLWS: GraphQLWSServerOptions(maxInboundMessageBytes: 5000),
-            graphQLTransportWS: GraphQLTransportWSServerOptions(maxInboundMessageBytes: 3000)
+            graphQLWS: .forTests { $0.maxInboundMessageBytes = 5000 },
+            graphQLTransportWS: .forTests { $0.maxInboundMessageBytes = 3000 }
         )
         #expect(GraphQLWebSocketEndpoint(server: server).maxMessageBytes == 5000)
         #expect(GraphQLWebSocketEndpoint(server: try makeGraphQLServer()).maxMessageBytes == 1 << 20)

@@ -21,13 +21,16 @@ import TestSupport
 func withTestServer<Value: Sendable>(
     subprotocols: [WebSocketSubprotocol] = [.graphQLTransportWS, .graphQLWS],
     hooks: ServerHooks<JSONObject> = ServerHooks(),
-    graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(),
+    graphQLWS: GraphQLWSServerOptions = GraphQLWSServerOptions(connectionInitWaitTimeout: .seconds(60)),
     _ body: @escaping @Sendable (_ url: String) async throws -> Value
 ) async throws -> Value {
+    // A minute for `connection_init` (not the 3 s default): a loaded machine or a sanitizer build
+    // must not make a handshake meet the timeout.
     let server = GraphQLWebSocketServer(
         executor: try GraphQLSwiftExecutor<JSONObject>(schema: ExampleSchema.make()),
         hooks: hooks,
         graphQLWS: graphQLWS,
+        graphQLTransportWS: GraphQLTransportWSServerOptions(connectionInitWaitTimeout: .seconds(60)),
         subprotocols: subprotocols
     )
     let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
