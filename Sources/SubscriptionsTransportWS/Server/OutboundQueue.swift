@@ -165,9 +165,16 @@ public final class OutboundQueue: Sendable {
 
     /// Queues a frame without waking the transport: for a producer that queues many frames of many
     /// connections at once and then wakes each transport with ``wakeTransport()``.
-    func queueQuietly(_ frame: [UInt8]) {
+    ///
+    /// - Returns: ``ResultDelivery/delivered`` when queued; nothing is queued when the connection no
+    ///   longer sends (``ResultDelivery/operationEnded``) or more bytes than the budget already wait
+    ///   (``ResultDelivery/clientTooSlow``).
+    func queueQuietly(_ frame: [UInt8]) -> ResultDelivery {
         state.withLock { state in
-            if !state.closed { state.enqueueQuietly(.text(frame)) }
+            if state.closed { return .operationEnded }
+            guard state.bufferedBytes <= budget else { return .clientTooSlow }
+            state.enqueueQuietly(.text(frame))
+            return .delivered
         }
     }
 

@@ -539,11 +539,9 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     /// Queues a pushed result without waking the transport, unless the client is too far behind or
     /// the run is over.
     private func deliver(_ run: UInt64, _ result: ExecutionResult) -> ResultDelivery {
-        guard !outbound.isOverBudget else { return .clientTooSlow }
-        return state.withLock { state in
+        state.withLock { state in
             guard let frame = state.machine.resultFrame(run: run, result) else { return .operationEnded }
-            outbound.queueQuietly(frame)
-            return .delivered
+            return outbound.queueQuietly(frame)
         }
     }
 

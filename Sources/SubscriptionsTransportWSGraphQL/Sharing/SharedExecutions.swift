@@ -64,7 +64,7 @@ final class SharedExecutions: Sendable {
             end(group, key: key)
             let result = failure(errors.errors)
             for member in group.members where member !== buffer {
-                _ = member.offer(result)
+                member.offer(result)?.flush()
                 member.finish(nil)
             }
             buffer.close()
@@ -84,13 +84,17 @@ final class SharedExecutions: Sendable {
             while let event = try await events.next(), !Task.isCancelled {
                 let result = ExecutionResult(encodedJSON: await plan.execute(rootValue: assumeSendable(event), context: context))
                 // Every subscriber's frame is queued first, then every connection is woken once:
-                // their transports write together rather than one frame at a time.
-                let members = group.members
-                for member in members { _ = member.offer(result) }
-                var flushed: Set<ObjectIdentifier> = []
-                for member in members {
-                    if let sink = member.sink, flushed.insert(sink.connection).inserted { sink.flush() }
+                // their transports write together rather than one frame at a time. A connection's
+                // subscribers usually follow one another, so most need no set lookup.
+                var sinks: [ResultSink] = []
+                var connections: Set<ObjectIdentifier> = []
+                var lastConnection: ObjectIdentifier?
+                for member in group.members {
+                    guard let sink = member.offer(result), sink.connection != lastConnection else { continue }
+                    lastConnection = sink.connection
+                    if connections.insert(sink.connection).inserted { sinks.append(sink) }
                 }
+                for sink in sinks { sink.flush() }
             }
             for member in group.members { member.finish(nil) }
         } catch is CancellationError {
@@ -121,6 +125,8 @@ final class SharedExecutions: Sendable {
 final class SharedExecution: Sendable {
     private struct State {
         var members: [SharedResultBuffer] = []
+        /// Where each member is in ``members``, so that leaving costs the same with ten thousand.
+        var positions: [ObjectIdentifier: Int] = [:]
         var pump: Task<Void, Never>?
         var cancelled = false
     }
@@ -130,15 +136,24 @@ final class SharedExecution: Sendable {
     var members: [SharedResultBuffer] { state.withLock { $0.members } }
 
     func add(_ member: SharedResultBuffer) {
-        state.withLock { $0.members.append(member) }
+        state.withLock { state in
+            state.positions[ObjectIdentifier(member)] = state.members.count
+            state.members.append(member)
+        }
     }
 
-    /// Removes a subscriber.
+    /// Removes a subscriber; the last one takes its place.
     ///
     /// - Returns: Whether it was the last one.
     func remove(_ member: SharedResultBuffer) -> Bool {
         state.withLock { state in
-            state.members.removeAll { $0 === member }
+            if let position = state.positions.removeValue(forKey: ObjectIdentifier(member)) {
+                let last = state.members.removeLast()
+                if position < state.members.count {
+                    state.members[position] = last
+                    state.positions[ObjectIdentifier(last)] = position
+                }
+            }
             return state.members.isEmpty
         }
     }

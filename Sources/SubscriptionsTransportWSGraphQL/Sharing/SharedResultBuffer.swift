@@ -46,36 +46,35 @@ final class SharedResultBuffer: Sendable {
         if runNow { onClose() }
     }
 
-    /// Offers a result without waiting.
+    /// Offers a result without waiting: queues it, or sends it to the subscriber's sink (without
+    /// flushing), or ends a subscriber that cannot take it.
     ///
-    /// - Returns: `false` if the subscriber is over (it overflowed now or before, or left).
-    func offer(_ result: ExecutionResult) -> Bool {
-        let (waiter, sink, open) = state.withLock { state -> (OneShot<Void>?, ResultSink?, Bool) in
-            if state.closed || state.ending != nil { return (nil, nil, false) }
-            if let sink = state.sink { return (nil, sink, true) }
-            guard state.results.count < capacity else {
+    /// - Returns: The sink the result was sent to, which the caller flushes once it offered the
+    ///   result to every subscriber; `nil` when it was queued or the subscriber is over.
+    func offer(_ result: ExecutionResult) -> ResultSink? {
+        let (waiter, sink) = state.withLock { state -> (OneShot<Void>?, ResultSink?) in
+            if state.closed || state.ending != nil { return (nil, nil) }
+            if let sink = state.sink { return (nil, sink) }
+            if state.results.count < capacity {
+                state.results.append(result)
+            } else {
                 state.ending = .some(Self.tooSlow)
-                return (state.waiter.take(), nil, false)
             }
-            state.results.append(result)
-            return (state.waiter.take(), nil, true)
+            return (state.waiter.take(), nil)
         }
         waiter?.fulfill(())
-        guard let sink else { return open }
+        guard let sink else { return nil }
         switch sink.send(result) {
         case .delivered:
-            return true
+            return sink
         case .operationEnded:
             close()
-            return false
+            return nil
         case .clientTooSlow:
             finish(Self.tooSlow)
-            return false
+            return nil
         }
     }
-
-    /// The sink the subscriber takes its results through, if it takes them pushed.
-    var sink: ResultSink? { state.withLock { $0.sink } }
 
     /// Takes the results pushed to `sink` from now on, until they end.
     ///

@@ -175,6 +175,25 @@ struct SharedExecutionTests {
         #expect(executor.sharedExecutionCount == 0)
     }
 
+    @Test func subscribersLeaveInAnyOrderAndTheLastOneLeavingIsReported() {
+        // Leaving swaps the last member into the leaver's place: with ten thousand subscribers
+        // leaving one by one, each leave costs the same rather than a pass over all of them.
+        let group = SharedExecution()
+        let buffers = (0..<6).map { _ in SharedResultBuffer(capacity: 1) }
+        for buffer in buffers { group.add(buffer) }
+        var remaining = Set(buffers.map(ObjectIdentifier.init))
+        for index in [2, 5, 0, 3, 1] {
+            #expect(group.remove(buffers[index]) == false)
+            remaining.remove(ObjectIdentifier(buffers[index]))
+            #expect(Set(group.members.map(ObjectIdentifier.init)) == remaining)
+        }
+        // Removing one that already left changes nothing.
+        #expect(group.remove(buffers[2]) == false)
+        #expect(group.members.count == 1)
+        #expect(group.remove(buffers[4]) == true)
+        #expect(group.members.isEmpty)
+    }
+
     @Test func fieldsNotDeclaredShareableAreNotShared() async throws {
         let executor = try Self.executor(Topics())
         let request = OperationRequest(query: "subscription { counter(n: 3) }")
