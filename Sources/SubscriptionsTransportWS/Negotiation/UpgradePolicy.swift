@@ -8,7 +8,9 @@ public struct UpgradePolicy: Sendable, Hashable {
 
     /// The most connections the server holds at once; upgrades past it are refused with
     /// `503 Service Unavailable`. A connection counts from its upgrade until its host lets it go
-    /// after it closed.
+    /// after it closed. Upgrades decided at the same moment on different event loops may all see
+    /// room; a connection made past the limit that way closes with 1013 (try again later) as it
+    /// starts, so the server never holds more.
     public var maxConnections: Int
 
     /// Creates a policy.

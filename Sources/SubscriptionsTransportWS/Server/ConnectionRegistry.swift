@@ -22,12 +22,15 @@ final class ConnectionRegistry: Sendable {
 
     /// A new connection's id: connections are numbered from 1. The connection counts as alive
     /// until ``release()``.
-    func makeID() -> UInt64 {
-        alive.add(1, ordering: .relaxed)
-        return state.withLock { state in
+    ///
+    /// - Returns: The id, and how many connections are alive with this one.
+    func makeID() -> (id: UInt64, alive: Int) {
+        let alive = alive.add(1, ordering: .relaxed).newValue
+        let id = state.withLock { state in
             state.lastID += 1
             return state.lastID
         }
+        return (id, alive)
     }
 
     /// A connection object is gone.

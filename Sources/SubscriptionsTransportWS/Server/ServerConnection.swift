@@ -37,6 +37,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private let initTimeout: (@Sendable () async throws -> Void)?
     /// How long operations may wait for a client that takes nothing before it is closed.
     private let slowClientTimeout: Duration?
+    /// Made when the server already held its limit of connections: it closes as it starts.
+    private let isPastConnectionLimit: Bool
     private let state: Lock<State>
     /// Set once the connection has ended and every task and hook has finished.
     private let finished = OneShot<Void>()
@@ -81,7 +83,11 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         self.subprotocol = subprotocol
         self.request = request
         self.clock = clock
-        id = server.connections.makeID()
+        let (id, alive) = server.connections.makeID()
+        self.id = id
+        // Upgrades decided at the same moment (on different event loops) may all have seen room:
+        // those past the limit close as they start, so the limit holds.
+        isPastConnectionLimit = alive > server.upgradePolicy.maxConnections
         observer = server.observer
         let onBatch = Self.batchObserver(server.observer, ObservedConnection(id: id, subprotocol: subprotocol))
         let setup = server.connectionSetup(speaking: subprotocol, negotiatedOtherProtocol: mismatch)
@@ -139,6 +145,9 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     /// waited for it (`OutboundQueue.isFlooded`), or it took nothing for the slow-client timeout while
     /// operations waited for room: 1008 (policy violation).
     static var clientTooSlowCode: UInt16 { 1008 }
+    /// The close of a connection past the server's connection limit, upgraded at the same moment as
+    /// the one that reached it: 1013 (try again later).
+    static var tooManyConnectionsCode: UInt16 { 1013 }
     static var clientTooSlowReason: String { "Client too slow: outbound buffer full" }
 
     /// Tells the connection that the socket is gone: operations are cancelled and nothing more is sent.
@@ -201,6 +210,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         perform(state.machine.opened(), on: &state)
         if let goingAway {
             perform(state.machine.closeForHost(code: goingAway.code, reason: goingAway.reason), on: &state)
+        } else if isPastConnectionLimit {
+            perform(state.machine.closeForHost(code: Self.tooManyConnectionsCode, reason: "Too many connections"), on: &state)
         }
     }
 
