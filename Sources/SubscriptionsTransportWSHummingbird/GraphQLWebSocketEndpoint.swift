@@ -28,10 +28,8 @@ import SubscriptionsTransportWS
 /// The endpoint keeps the choice of protocol in one place: the upgrade answers with the subprotocol
 /// ``negotiate(_:)`` picks, and the accepted socket becomes a connection speaking that subprotocol.
 public struct GraphQLWebSocketEndpoint: Sendable {
-    /// The served protocols, most preferred first.
-    private let served: [ServedSubprotocol]
-    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
-    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
+    /// The served protocols and the server's decision about an upgrade request.
+    private let endpoint: ServedEndpoint
 
     /// How long, after the server sent its close frame, the client has to answer with its own before
     /// the socket is dropped.
@@ -47,13 +45,12 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   - server: The server that runs each connection.
     ///   - closeTimeout: How long the client has to answer the server's close frame.
     public init<Executor: GraphQLExecutor>(server: GraphQLWebSocketServer<Executor>, closeTimeout: Duration = .seconds(15)) {
-        self.served = server.servedSubprotocols
-        self.decideUpgrade = { server.decideUpgrade(header: $0) }
+        self.endpoint = ServedEndpoint(server: server)
         self.closeTimeout = closeTimeout
     }
 
     /// The subprotocols this endpoint serves, most preferred first.
-    public var subprotocols: [WebSocketSubprotocol] { served.map(\.subprotocol) }
+    public var subprotocols: [WebSocketSubprotocol] { endpoint.subprotocols }
 
     /// The largest inbound message any served protocol accepts, in bytes.
     ///
@@ -61,7 +58,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// longer single-frame messages are refused by the WebSocket layer before the protocol sees them
     /// (see ``HummingbirdWebSocket/WebSocketServerConfiguration/graphQL(maxMessageBytes:autoPing:closeTimeout:)``).
     /// Each connection then holds messages to its own protocol's limit.
-    public var maxMessageBytes: Int { served.map(\.maxMessageBytes).max() ?? 0 }
+    public var maxMessageBytes: Int { endpoint.maxMessageBytes }
 
     /// Picks the subprotocol to answer an upgrade request with.
     ///
@@ -80,7 +77,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// - Parameter request: The upgrade request. Its `authority` is the HTTP/1 `Host` header.
     /// - Returns: The subprotocol to answer with, or why the upgrade is refused.
     public func decide(_ request: HTTPRequest) -> Result<WebSocketSubprotocol, UpgradeRefusal> {
-        decideUpgrade { name in
+        endpoint.decide { name in
             // HTTPTypes keeps HTTP/1's Host as the request's authority, not among its fields.
             if name.lowercased() == "host" { return request.authority.map { [$0] } ?? [] }
             return HTTPField.Name(name).map { request.headerFields[values: $0] } ?? []
@@ -190,7 +187,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         request: UpgradeRequest = UpgradeRequest(),
         logger: Logger
     ) async throws {
-        guard let served = served.first(where: { $0.subprotocol == subprotocol }) else {
+        guard let served = endpoint.served(subprotocol) else {
             try await outbound.close(.protocolError, reason: "Unsupported subprotocol \(subprotocol.name)")
             return
         }

@@ -40,10 +40,8 @@ import SubscriptionsTransportWS
 /// Hummingbird applications get the same transport, next to their routes, from
 /// `HTTPServerBuilder.http1GraphQLWebSocket` in `SubscriptionsTransportWSHummingbird`.
 public struct GraphQLWebSocketNIOEndpoint: Sendable {
-    /// The served protocols, most preferred first.
-    private let served: [ServedSubprotocol]
-    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
-    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
+    /// The served protocols and the server's decision about an upgrade request.
+    private let endpoint: ServedEndpoint
 
     /// The path of the GraphQL endpoint; upgrades to other paths are not taken.
     public var path: String
@@ -63,17 +61,16 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         path: String = "/graphql",
         configuration: GraphQLWebSocketChannelConfiguration = GraphQLWebSocketChannelConfiguration()
     ) {
-        self.served = server.servedSubprotocols
-        self.decideUpgrade = { server.decideUpgrade(header: $0) }
+        self.endpoint = ServedEndpoint(server: server)
         self.path = path
         self.configuration = configuration
     }
 
     /// The subprotocols this endpoint serves, most preferred first.
-    public var subprotocols: [WebSocketSubprotocol] { served.map(\.subprotocol) }
+    public var subprotocols: [WebSocketSubprotocol] { endpoint.subprotocols }
 
     /// The largest inbound message any served protocol accepts, in bytes.
-    public var maxMessageBytes: Int { served.map(\.maxMessageBytes).max() ?? 0 }
+    public var maxMessageBytes: Int { endpoint.maxMessageBytes }
 
     /// Picks the subprotocol to answer an upgrade request with: every `Sec-WebSocket-Protocol` value
     /// is split at commas and trimmed, only exact matches count, and the server's preference wins.
@@ -141,11 +138,11 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         guard head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == path[...] else {
             return .notForUs
         }
-        switch decideUpgrade({ head.headers[$0] }) {
+        switch endpoint.decide(header: { head.headers[$0] }) {
         case .failure(let refusal):
             return .refuse(refusal)
         case .success(let subprotocol):
-            guard let served = served.first(where: { $0.subprotocol == subprotocol }) else { return .refuse(.noAcceptableSubprotocol) }
+            guard let served = endpoint.served(subprotocol) else { return .refuse(.noAcceptableSubprotocol) }
             return .accept(served)
         }
     }

@@ -32,10 +32,8 @@ import WebSocketKit
 /// ``shutDown(code:reason:)`` closes every connection of the endpoint's server (for example when the
 /// application shuts down, with `app.lifecycle.use(endpoint)`) and waits for their sessions.
 public struct GraphQLWebSocketEndpoint: Sendable {
-    /// The served protocols, most preferred first.
-    private let served: [ServedSubprotocol]
-    /// The server's decision about an upgrade request: origin, subprotocol, connection limit.
-    private let decideUpgrade: @Sendable (_ header: (String) -> [String]) -> Result<WebSocketSubprotocol, UpgradeRefusal>
+    /// The served protocols and the server's decision about an upgrade request.
+    private let endpoint: ServedEndpoint
     /// Shared by copies, so that a shutdown through any copy waits for the sessions of all of them.
     private let sessions = SessionRegistry()
     private let closeAllConnections: @Sendable (_ code: UInt16, _ reason: String) async -> Void
@@ -78,8 +76,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
         pingInterval: Duration? = .seconds(30),
         inboundBufferBytes: Int = 4 << 20
     ) {
-        self.served = server.servedSubprotocols
-        self.decideUpgrade = { server.decideUpgrade(header: $0) }
+        self.endpoint = ServedEndpoint(server: server)
         self.closeAllConnections = { code, reason in await server.closeAllConnections(code: code, reason: reason) }
         self.closeTimeout = closeTimeout
         self.pingInterval = pingInterval
@@ -87,13 +84,13 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     }
 
     /// The subprotocols this endpoint serves, most preferred first.
-    public var subprotocols: [WebSocketSubprotocol] { served.map(\.subprotocol) }
+    public var subprotocols: [WebSocketSubprotocol] { endpoint.subprotocols }
 
     /// The largest inbound message any served protocol accepts, in bytes.
     ///
     /// Each connection holds messages to its own protocol's limit; a longer message closes the
     /// socket with 1009 (message too big).
-    public var maxMessageBytes: Int { served.map(\.maxMessageBytes).max() ?? 0 }
+    public var maxMessageBytes: Int { endpoint.maxMessageBytes }
 
     /// The frame limit for the route's upgrade: ``maxMessageBytes``.
     ///
@@ -119,7 +116,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     /// - Parameter headers: The upgrade request's headers.
     /// - Returns: The subprotocol to answer with, or why the upgrade is refused.
     public func decide(_ headers: HTTPHeaders) -> Result<WebSocketSubprotocol, UpgradeRefusal> {
-        decideUpgrade { headers[$0] }
+        endpoint.decide { headers[$0] }
     }
 
     /// Decides an upgrade: the response headers that accept it, or `nil` to refuse it.
@@ -218,7 +215,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
     ///   - request: The upgrade request, for the connect hook.
     ///   - logger: Where write failures are logged.
     public func serve(_ subprotocol: WebSocketSubprotocol, webSocket: WebSocket, request: UpgradeRequest = UpgradeRequest(), logger: Logger) {
-        guard let served = served.first(where: { $0.subprotocol == subprotocol }) else {
+        guard let served = endpoint.served(subprotocol) else {
             webSocket.close(code: .protocolError, promise: nil)
             return
         }
