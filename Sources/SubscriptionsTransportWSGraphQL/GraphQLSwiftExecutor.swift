@@ -84,6 +84,9 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
 
     /// The schema operations run against.
     public let schema: GraphQLSchema
+    /// Whether the schema has `@oneOf` input objects, whose variables are checked before GraphQLSwift
+    /// sees them.
+    private let hasOneOfInputs: Bool
     /// The value root fields' resolvers receive as their source (for subscriptions, the
     /// subscription field's `subscribe` resolver receives it).
     public let rootValue: any Sendable
@@ -131,6 +134,7 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
             throw GraphQLSchemaValidationError(errors: schemaErrors.map(GraphQLFormattedError.init))
         }
         self.schema = schema
+        self.hasOneOfInputs = schema.typeMap.values.contains { ($0 as? GraphQLInputObjectType)?.isOneOf == true }
         self.rootValue = rootValue
         self.validationRules = validationRules
         self.resolverContext = resolverContext
@@ -161,6 +165,15 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
         }
 
         let variables = request.variables.mapValues(Map.init(json:))
+        if hasOneOfInputs, !prepared.operation.variableDefinitions.isEmpty {
+            // GraphQLSwift 4.3.0 crashes coercing a `@oneOf` input given no field (it reads the first
+            // key of none); this package's coercion reports it, so such schemas check variables first.
+            do {
+                _ = try coerceVariableValues(schema: schema, definitions: prepared.operation.variableDefinitions, inputs: variables)
+            } catch let error as GraphQLError {
+                return .single(ExecutionResult(GraphQLResult(errors: [error])))
+            }
+        }
         let resolverContext = try await resolverContext(context, request)
 
         switch prepared.operation.operation {
