@@ -8,6 +8,9 @@ import Testing
 @Suite("Client against this package's server")
 struct ClientOverSocketTests {
     static let protocols: [GraphQLWebSocketClient.ProtocolChoice] = [.graphQLWS, .graphQLTransportWS]
+    /// A minute for `connection_ack` rather than the default 10 s: a handshake on a loaded machine or
+    /// under a sanitizer must not time out.
+    static let ackTimeout: Duration = .seconds(60)
 
     private func client(
         _ url: String,
@@ -16,7 +19,10 @@ struct ClientOverSocketTests {
     )
         -> GraphQLWebSocketClient
     {
-        GraphQLWebSocketClient(url: url, configuration: .init(protocolChoice: choice, initPayload: initPayload))
+        GraphQLWebSocketClient(
+            url: url,
+            configuration: .init(protocolChoice: choice, initPayload: initPayload, connectionAckTimeout: Self.ackTimeout)
+        )
     }
 
     @Test("A query returns its result", arguments: protocols)
@@ -87,7 +93,11 @@ struct ClientOverSocketTests {
         let completed = Recorder<String>()
         let hooks = ServerHooks<JSONObject>(onOperationComplete: { completed.record($0.key) })
         try await withTestServer(hooks: hooks) { url in
-            let configuration = GraphQLWebSocketClient.Configuration(protocolChoice: choice, maxBufferedResults: 10)
+            let configuration = GraphQLWebSocketClient.Configuration(
+                protocolChoice: choice,
+                connectionAckTimeout: Self.ackTimeout,
+                maxBufferedResults: 10
+            )
             try await GraphQLWebSocketClient(url: url, configuration: configuration).withConnection { connection in
                 var values: [Int] = []
                 let endless = OperationRequest(query: "subscription { counter(n: 1000000000, delayMs: 1) }")
@@ -116,7 +126,11 @@ struct ClientOverSocketTests {
     @Test("With a queue of two messages the client pauses reading and still gets every result in order", arguments: protocols)
     func smallInboundQueue(choice: GraphQLWebSocketClient.ProtocolChoice) async throws {
         try await withTestServer { url in
-            let configuration = GraphQLWebSocketClient.Configuration(protocolChoice: choice, maxQueuedMessages: 2)
+            let configuration = GraphQLWebSocketClient.Configuration(
+                protocolChoice: choice,
+                connectionAckTimeout: Self.ackTimeout,
+                maxQueuedMessages: 2
+            )
             try await GraphQLWebSocketClient(url: url, configuration: configuration).withConnection { connection in
                 var values: [Int] = []
                 for try await result in connection.subscribe(OperationRequest(query: "subscription { counter(n: 5000) }")) {
@@ -273,6 +287,7 @@ struct ClientOverSocketTests {
         try await withTestServer(hooks: hooks) { url in
             let configuration = GraphQLWebSocketClient.Configuration(
                 protocolChoice: .graphQLTransportWS,
+                connectionAckTimeout: Self.ackTimeout,
                 reconnect: .enabled(maxAttempts: 3, initialDelay: .milliseconds(20))
             )
             let result = try await GraphQLWebSocketClient(url: url, configuration: configuration).withConnection {

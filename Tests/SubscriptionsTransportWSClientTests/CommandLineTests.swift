@@ -281,10 +281,14 @@ enum CommandLineProcess {
     }()
 
     /// Runs `gqlws` with `arguments`, killing it if it runs longer than 30 seconds.
+    ///
+    /// A command that connects waits up to 25 seconds for `connection_ack` unless the test says
+    /// otherwise: the default 10 s is too short for a loaded machine or a sanitizer build.
     static func run(_ arguments: [String]) async throws -> Outcome {
         let process = Process()
         process.executableURL = try #require(Self.executable as URL?)
-        process.arguments = arguments
+        let connects = ["query", "subscribe", "load"].contains(arguments.first ?? "")
+        process.arguments = connects && !arguments.contains("--ack-timeout") ? arguments + ["--ack-timeout", "25"] : arguments
         // Files rather than pipes: reading a pipe would block a thread of the test's small pool.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gqlws-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ import Testing
 struct ScriptedServerTests {
     private func configuration(
         _ choice: GraphQLWebSocketClient.ProtocolChoice,
-        ackTimeout: Duration? = .seconds(10),
+        ackTimeout: Duration? = .seconds(60),
         keepAlive: Duration? = nil,
         reconnect: GraphQLWebSocketClient.Reconnect = .disabled
     ) -> GraphQLWebSocketClient.Configuration {
