@@ -29,6 +29,8 @@ func upgradeResponse(url: URL, offers: [String], extraHeaders: [(String, String)
     let port = url.port!
     return try await withTimeout {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // NIO's default of 10 s is too short for a sanitizer build with every test running at once.
+            .connectTimeout(.seconds(60))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

@@ -20,6 +20,8 @@ final class RawWebSocket: Sendable {
     static func connect(to url: URL, subprotocol: String, receiveBufferBytes: Int = 4096) async throws -> RawWebSocket {
         let collector = ByteCollector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // NIO's default of 10 s is too short for a sanitizer build with every test running at once.
+            .connectTimeout(.seconds(60))
             .channelOption(.autoRead, value: false)
             .channelOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes)
             .channelInitializer { channel in
