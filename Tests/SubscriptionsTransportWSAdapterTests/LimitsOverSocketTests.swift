@@ -29,65 +29,63 @@ struct LimitsOverSocketTests {
         }
     }
 
-    @Test(arguments: Adapter.allCases)
-    func graphQLTransportWSOperationsPastTheLimitGetAnErrorAndTheOthersGoOn(adapter: Adapter) async throws {
-        try await adapter.withTestServer(graphQLTransportWS: .forTests { $0.maxLiveOperations = 2 }) { url in
-            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
+    /// One protocol's words for the live-operation test.
+    struct Dialect: Sendable, CustomStringConvertible {
+        let headers: HTTPFields
+        let start: String
+        let stop: String
+        let result: String
+        let refusal: JSONValue
+        var description: String { start == "subscribe" ? "graphql-transport-ws" : "graphql-ws" }
+    }
+
+    static let dialects = [
+        Dialect(
+            headers: graphQLTransportWSOffer,
+            start: "subscribe",
+            stop: "complete",
+            result: "next",
+            refusal: ["type": "error", "id": "3", "payload": [["message": "Subscription limit reached"]]]
+        ),
+        Dialect(
+            headers: graphQLWSOffer,
+            start: "start",
+            stop: "stop",
+            result: "data",
+            refusal: ["type": "error", "id": "3", "payload": ["message": "Subscription limit reached"]]
+        ),
+    ]
+
+    @Test(arguments: Adapter.allCases, dialects)
+    func operationsPastTheLimitGetAnErrorAndTheOthersGoOn(adapter: Adapter, dialect: Dialect) async throws {
+        try await adapter.withTestServer(
+            graphQLWS: .forTests { $0.maxLiveOperations = 2 },
+            graphQLTransportWS: .forTests { $0.maxLiveOperations = 2 }
+        ) { url in
+            _ = try await connect(to: url, headers: dialect.headers) { socket in
                 #expect(try await socket.initialize() == ["type": "connection_ack"])
                 let endless: JSONValue = ["query": "subscription { counter(n: 1000000, delayMs: 20) }"]
                 for id in ["1", "2", "3"] {
-                    try await socket.send(["type": "subscribe", "id": .string(id), "payload": endless])
+                    try await socket.send(["type": .string(dialect.start), "id": .string(id), "payload": endless])
                 }
                 // The third is refused at once; the first two stream.
                 var firstValues: Set<String> = []
                 var refusal: JSONValue?
                 while firstValues.count < 2 || refusal == nil, let message = try await socket.next() {
-                    let id = message.objectValue?["id"]?.stringValue ?? ""
                     if message.objectValue?["type"] == "error" {
                         refusal = message
                     } else {
-                        #expect(message.objectValue?["type"] == "next")
-                        firstValues.insert(id)
+                        #expect(message.objectValue?["type"] == .string(dialect.result))
+                        firstValues.insert(message.objectValue?["id"]?.stringValue ?? "")
                     }
                 }
-                #expect(refusal == ["type": "error", "id": "3", "payload": [["message": "Subscription limit reached"]]])
+                #expect(refusal == dialect.refusal)
                 #expect(firstValues == ["1", "2"])
                 // Stopping one makes room: a new operation runs to its end.
-                try await socket.send(["type": "complete", "id": "1"])
-                try await socket.send(["type": "subscribe", "id": "4", "payload": ["query": "{ hello }"]])
+                try await socket.send(["type": .string(dialect.stop), "id": "1"])
+                try await socket.send(["type": .string(dialect.start), "id": "4", "payload": ["query": "{ hello }"]])
                 let untilDone = try await socket.messages(until: "complete", id: "4")
-                #expect(untilDone.contains(["type": "next", "id": "4", "payload": ["data": ["hello": "Hello world"]]]))
-                #expect(!untilDone.contains { $0.objectValue?["type"] == "error" })
-            }
-        }
-    }
-
-    @Test(arguments: Adapter.allCases)
-    func graphQLWSOperationsPastTheLimitGetAnErrorAndTheOthersGoOn(adapter: Adapter) async throws {
-        try await adapter.withTestServer(graphQLWS: .forTests { $0.maxLiveOperations = 2 }) { url in
-            _ = try await connect(to: url, headers: graphQLWSOffer) { socket in
-                #expect(try await socket.initialize() == ["type": "connection_ack"])
-                let endless: JSONValue = ["query": "subscription { counter(n: 1000000, delayMs: 20) }"]
-                for id in ["1", "2", "3"] {
-                    try await socket.send(["type": "start", "id": .string(id), "payload": endless])
-                }
-                var firstValues: Set<String> = []
-                var refusal: JSONValue?
-                while firstValues.count < 2 || refusal == nil, let message = try await socket.next() {
-                    let id = message.objectValue?["id"]?.stringValue ?? ""
-                    if message.objectValue?["type"] == "error" {
-                        refusal = message
-                    } else {
-                        #expect(message.objectValue?["type"] == "data")
-                        firstValues.insert(id)
-                    }
-                }
-                #expect(refusal == ["type": "error", "id": "3", "payload": ["message": "Subscription limit reached"]])
-                #expect(firstValues == ["1", "2"])
-                try await socket.send(["type": "stop", "id": "1"])
-                try await socket.send(["type": "start", "id": "4", "payload": ["query": "{ hello }"]])
-                let untilDone = try await socket.messages(until: "complete", id: "4")
-                #expect(untilDone.contains(["type": "data", "id": "4", "payload": ["data": ["hello": "Hello world"]]]))
+                #expect(untilDone.contains(["type": .string(dialect.result), "id": "4", "payload": ["data": ["hello": "Hello world"]]]))
                 #expect(!untilDone.contains { $0.objectValue?["type"] == "error" })
             }
         }
