@@ -29,8 +29,26 @@ struct WebSocketSession: Sendable {
             write: { await write(to: outbound) },
             read: { await read(inbound) }
         )
+        if !sentClose, case .close(let code, let reason) = connection.outbound.decidedClose {
+            // The writer was stopped (after `closeTimeout`) before it reached the close frame: the
+            // client reads nothing. The close goes out now with the connection's code; left to
+            // Hummingbird it would be 1000 once the handler returns.
+            await writeClose(code: code, reason: reason, to: outbound)
+            return
+        }
         // After our own close frame the socket's fate is decided; a later inbound error is noise.
         if !sentClose, let inboundFailure { throw inboundFailure }
+    }
+
+    /// Writes a close frame, waiting at most `closeTimeout` for the socket to take it. Either way
+    /// Hummingbird's close handshake follows, which closes the socket after its own close timeout.
+    private func writeClose(code: UInt16, reason: String, to outbound: WebSocketOutboundWriter) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason) }
+            group.addTask { try? await Task.sleep(for: closeTimeout) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Feeds inbound messages to the connection until the client closes, the socket fails or the

@@ -33,6 +33,8 @@ public final class OutboundQueue: Sendable {
         var takes: UInt64 = 0
         /// No more messages are accepted.
         var closed = false
+        /// The close frame queued by ``close(code:reason:)``, kept after it was taken or dropped.
+        var decidedClose: OutboundMessage?
         var waiter: Waiter?
         /// Set when there is room again, for the operations waiting for it.
         var room: OneShot<Void>?
@@ -189,10 +191,18 @@ public final class OutboundQueue: Sendable {
             guard !state.closed else { return (nil, nil) }
             state.closed = true
             let close = OutboundMessage.close(code: code, reason: OutboundMessage.closeReason(fitting: reason))
+            state.decidedClose = close
             return (state.enqueue(close), state.releaseRoom())
         }
         waiter?.wake()
         room?.fulfill(())
+    }
+
+    /// The close frame the connection decided to send (its reason already cut to fit), whether or not
+    /// the transport has written it yet: a transport whose writer was stopped before it reached the
+    /// frame (a client that reads nothing) closes with this code rather than a default one.
+    public var decidedClose: OutboundMessage? {
+        state.withLock { $0.decidedClose }
     }
 
     /// The transport is gone: drop what waits and accept nothing more.
