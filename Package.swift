@@ -257,6 +257,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "SubscriptionsConcurrency",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -269,8 +269,10 @@ enum CommandLineProcess {
         var lines: [String] { standardOutput.split(separator: "\n").map(String.init) }
     }
 
-    /// The executable, searched in the directories above the test binary.
+    /// The executable: `GQLWS_BIN` if set (the sanitizer runs use the plain build's), else searched
+    /// in the directories above the test binary.
     static let executable: URL? = {
+        if let path = ProcessInfo.processInfo.environment["GQLWS_BIN"] { return URL(fileURLWithPath: path) }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("gqlws")

@@ -46,31 +46,34 @@ public func withHummingbirdApplication<Value: Sendable>(
         logger: testLogger
     )
     let services = ServiceGroup(configuration: .init(services: [app], logger: testLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { portContinuation.finish() }
-            try await services.run()
-        }
-        var portIterator = ports.makeAsyncIterator()
-        guard let port = await portIterator.next() else {
-            try await group.waitForAll()
-            throw ServerDidNotStart()
-        }
-        let value: Value
-        do {
-            value = try await body(port)
-        } catch {
-            await services.triggerGracefulShutdown()
-            throw error
-        }
-        await services.triggerGracefulShutdown()
-        // A server that does not stop fails the test rather than hanging the run.
-        group.addTask {
-            try await Task.sleep(for: .seconds(30))
-            throw ServerDidNotStop()
-        }
-        try await group.next()
-        group.cancelAll()
-        return value
+    let running = Task {
+        defer { portContinuation.finish() }
+        try await services.run()
+    }
+    var portIterator = ports.makeAsyncIterator()
+    guard let port = await portIterator.next() else {
+        try await running.value
+        throw ServerDidNotStart()
+    }
+    let value: Value
+    do {
+        value = try await body(port)
+    } catch {
+        try? await stop(services, running)
+        throw error
+    }
+    try await stop(services, running)
+    return value
+}
+
+/// Shuts `services` down gracefully and waits for `running` to end: at most 30 seconds, after
+/// which the test fails with ``ServerDidNotStop`` rather than hanging the run.
+private func stop(_ services: ServiceGroup, _ running: Task<Void, any Error>) async throws {
+    await services.triggerGracefulShutdown()
+    do {
+        try await withTimeout(.seconds(30)) { try await running.value }
+    } catch is TimedOut {
+        running.cancel()
+        throw ServerDidNotStop()
     }
 }

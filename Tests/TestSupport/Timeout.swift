@@ -1,3 +1,5 @@
+import SubscriptionsConcurrency
+
 /// Thrown by ``withTimeout(_:_:)`` for a hung wait, so a test fails instead of hanging the run.
 public struct TimedOut: Error, CustomStringConvertible {
     /// How long the wait was allowed.
@@ -9,7 +11,9 @@ public struct TimedOut: Error, CustomStringConvertible {
 /// Runs `body`, failing with ``TimedOut`` if it has not finished within `limit`.
 ///
 /// The limit is a watchdog for a hung test, far above any expected duration; no assertion depends
-/// on how long something takes.
+/// on how long something takes. `body` runs in a task of its own that is cancelled when the limit
+/// passes, and not waited for: a wait that ignores cancellation (a socket that never answers, a
+/// framework's shutdown) fails its test rather than holding the whole run.
 ///
 /// - Parameters:
 ///   - limit: How long `body` may take.
@@ -19,23 +23,21 @@ public func withTimeout<Value: Sendable>(
     _ limit: Duration = .seconds(60),
     _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
-    try await withThrowingTaskGroup(of: WatchdogOutcome<Value>.self) { group in
-        group.addTask { .finished(try await body()) }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return .timedOut
-        }
-        defer { group.cancelAll() }
-        switch try await group.next() {
-        case .finished(let value): return value
-        case .timedOut, nil: throw TimedOut(limit: limit)
-        }
+    let outcome = OneShot<Result<Value, any Error>>()
+    let work = Task {
+        do { outcome.fulfill(.success(try await body())) } catch { outcome.fulfill(.failure(error)) }
     }
-}
-
-/// The first of a watched task and its watchdog to finish; a value of its own, so that a `body`
-/// returning an optional `nil` is not taken for the watchdog.
-private enum WatchdogOutcome<Value: Sendable>: Sendable {
-    case finished(Value)
-    case timedOut
+    let watchdog = Task {
+        try? await Task.sleep(for: limit)
+        outcome.fulfill(.failure(TimedOut(limit: limit)))
+    }
+    defer {
+        work.cancel()
+        watchdog.cancel()
+    }
+    return try await withTaskCancellationHandler {
+        try await outcome.wait().get()
+    } onCancel: {
+        work.cancel()
+    }
 }

@@ -71,7 +71,7 @@ struct VaporAdapterTests {
             }
             for await _ in subscribed {}
             // The endpoint is a lifecycle handler of the application: shutdown closes its connections.
-            try await server.app.asyncShutdown()
+            try await server.shutdown()
             try await group.waitForAll()
         }
         let observed = try await eventsUntilClose(events)

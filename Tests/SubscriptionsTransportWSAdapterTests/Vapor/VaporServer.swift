@@ -68,11 +68,23 @@ func withVaporServer<Value: Sendable>(
     do {
         value = try await body(running.url)
     } catch {
-        try? await running.app.asyncShutdown()
+        try? await running.shutdown()
         throw error
     }
-    try await running.app.asyncShutdown()
+    try await running.shutdown()
     return value
+}
+
+extension VaporTestServer {
+    /// Shuts the application down: at most 30 seconds, after which the test fails with
+    /// ``ServerDidNotStop`` rather than hanging the run (Vapor waits for every connection).
+    func shutdown() async throws {
+        do {
+            try await withTimeout(.seconds(30)) { [app] in try await app.asyncShutdown() }
+        } catch is TimedOut {
+            throw ServerDidNotStop()
+        }
+    }
 }
 
 /// The Vapor endpoint for `server`, for the shared negotiation cases.
