@@ -30,7 +30,8 @@ final class PublishBatcher: Sendable {
         let topic: String
         let payload: ByteBuffer
         let queuedAt: ContinuousClock.Instant
-        let continuation: CheckedContinuation<Int64, any Error>
+        /// Set once: the event's sequence number, or why it failed.
+        let outcome: OneShot<Result<Int64, any Error>>
 
         var size: Int { self.topic.utf8.count + self.payload.readableBytes }
     }
@@ -68,38 +69,26 @@ final class PublishBatcher: Sendable {
     ///   `PubSubError.shutDown` if the committer has stopped or stops first (not stored), or the
     ///   error of its batch (the event may or may not have been stored).
     func submit(topic: String, payload: ByteBuffer) async throws -> Int64 {
-        let id = Lock<Int?>(nil)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
-                let refusal = self.state.withLock { state -> (any Error)? in
-                    if state.closed { return PubSubError.shutDown }
-                    if Task.isCancelled { return CancellationError() }
-                    let newID = state.nextID
-                    state.nextID += 1
-                    state.queue.append(
-                        Pending(id: newID, topic: topic, payload: payload, queuedAt: .now, continuation: continuation)
-                    )
-                    // Recorded under the state lock: a cancellation either finds this ID or came
-                    // before, in which case the check above turned the event away.
-                    id.withLock { $0 = newID }
-                    return nil
-                }
-                if let refusal {
-                    continuation.resume(throwing: refusal)
-                } else {
-                    self.doorbell.continuation.yield()
-                }
-            }
-        } onCancel: {
-            // Only an event still in the queue can be withdrawn; one in a batch has been sent.
-            let withdrawn = self.state.withLock { state -> Pending? in
-                guard let pendingID = id.withLock({ $0 }),
-                    let index = state.queue.firstIndex(where: { $0.id == pendingID })
-                else { return nil }
-                return state.queue.remove(at: index)
-            }
-            withdrawn?.continuation.resume(throwing: CancellationError())
+        let outcome = OneShot<Result<Int64, any Error>>()
+        let id = try self.state.withLock { state -> Int in
+            if state.closed { throw PubSubError.shutDown }
+            if Task.isCancelled { throw CancellationError() }
+            let id = state.nextID
+            state.nextID += 1
+            state.queue.append(Pending(id: id, topic: topic, payload: payload, queuedAt: .now, outcome: outcome))
+            return id
         }
+        self.doorbell.continuation.yield()
+        if let result = await outcome.waitUnlessCancelled() { return try result.get() }
+        // Cancelled: only an event still in the queue can be withdrawn; one in a batch has been
+        // sent, and its caller waits for the answer like the others.
+        let withdrawn = self.state.withLock { state -> Bool in
+            guard let index = state.queue.firstIndex(where: { $0.id == id }) else { return false }
+            state.queue.remove(at: index)
+            return true
+        }
+        if withdrawn { throw CancellationError() }
+        return try await outcome.wait().get()
     }
 
     /// Stores batches until the task is cancelled, then refuses what is queued and what comes.
@@ -107,7 +96,7 @@ final class PublishBatcher: Sendable {
         for await _ in self.doorbell.stream {
             while !Task.isCancelled, let next = self.take() {
                 for pending in next.expired {
-                    pending.continuation.resume(throwing: DatabaseWatch.Unresponsive(timeout: self.queryTimeout))
+                    pending.outcome.fulfill(.failure(DatabaseWatch.Unresponsive(timeout: self.queryTimeout)))
                 }
                 if !next.batch.isEmpty {
                     await self.store(next.batch)
@@ -122,7 +111,7 @@ final class PublishBatcher: Sendable {
             return state.queue
         }
         for pending in left {
-            pending.continuation.resume(throwing: PubSubError.shutDown)
+            pending.outcome.fulfill(.failure(PubSubError.shutDown))
         }
     }
 
@@ -161,7 +150,7 @@ final class PublishBatcher: Sendable {
         do {
             let sequences = try await self.send(batch)
             for (pending, sequence) in zip(batch, sequences) {
-                pending.continuation.resume(returning: sequence)
+                pending.outcome.fulfill(.success(sequence))
             }
         } catch {
             if batch.count > 1, Self.refusedData(error), !Task.isCancelled {
@@ -187,7 +176,7 @@ final class PublishBatcher: Sendable {
                 reported = error
             }
             for pending in batch {
-                pending.continuation.resume(throwing: reported)
+                pending.outcome.fulfill(.failure(reported))
             }
         }
     }
