@@ -107,8 +107,15 @@ final class EventListener: Sendable {
         // Notifications are only a doorbell; many during one catch-up need only one more.
         let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // `addListener` rather than `listen(on:)`: the latter can wait forever when the
-        // connection dies while LISTEN is being set up (postgres-nio 1.33.2).
-        let listening = connection.addListener(channel: self.schema.channel) { _, _ in wake.yield() }
+        // connection dies while LISTEN is being set up (postgres-nio 1.33.2). Either one stops the
+        // process (a precondition in postgres-nio) when its listener reaches a connection that has
+        // already closed, so it is added on the connection's event loop, only while it is open:
+        // nothing can close it between the check and the write.
+        let channel = self.schema.channel
+        let listening = try await connection.eventLoop.submit {
+            guard !connection.isClosed else { throw ConnectionClosedBeforeListen() }
+            return connection.addListener(channel: channel) { _, _ in wake.yield() }
+        }.get()
         defer { listening.stop() }
 
         // Queries on one connection run in order, so once this answers, LISTEN is in place and
@@ -266,4 +273,9 @@ final class EventListener: Sendable {
             PubSubEvent(topic: row.topic, payload: Array(payload.readableBytesView), sequence: row.sequence)
         )
     }
+}
+
+/// The listener's connection closed before its `LISTEN` was set up; the listener reconnects.
+struct ConnectionClosedBeforeListen: Error, CustomStringConvertible {
+    var description: String { "the connection closed before LISTEN was set up" }
 }
