@@ -60,18 +60,26 @@ for sanitizer in "${sanitizers[@]}"; do
     # The test bundle and what it needs (not the executables: swift-otel, the demo server's exporter,
     # does not compile under ThreadSanitizer with this toolchain).
     swift build --product SubscriptionsTransportWSPackageTests "${options[@]}"
+    # The bundle is run directly rather than through `swift test`, whose wait for the bundle's output
+    # never ended when a crashed bundle left the sanitizer's symbolizer holding that output.
+    bundle="$(swift build "${options[@]}" --show-bin-path)/SubscriptionsTransportWSPackageTests.xctest"
     log="$(mktemp)"
     echo "== ${sanitizer} sanitizer: testing"
     # halt_on_error=0 lets every test run; reports are counted below.
     test_status=0
     TSAN_OPTIONS="halt_on_error=0 suppressions=$PWD/scripts/tsan-suppressions.txt ${TSAN_OPTIONS:-}" \
         ASAN_OPTIONS="detect_leaks=0 ${ASAN_OPTIONS:-}" \
-        timeout -k 30 "${SANITIZER_TEST_SECONDS:-900}" swift test --skip-build "${options[@]}" >"$log" 2>&1 ||
+        timeout -k 30 "${SANITIZER_TEST_SECONDS:-900}" "$bundle" --testing-library swift-testing >"$log" 2>&1 ||
         test_status=$?
+    # A crash report's symbolizer (llvm-symbolizer) can outlive the crashed bundle.
+    pkill -9 -f llvm-symbolizer || true
     if ((test_status == 124 || test_status == 137)); then
-        pkill -9 -f 'SubscriptionsTransportWSPackageTests.xctest' || true
         echo "${sanitizer} sanitizer: the tests did not finish within ${SANITIZER_TEST_SECONDS:-900} s; still running:" >&2
         unfinished_tests "$log" >&2
+    fi
+    if ((test_status != 0)) && ! grep -q "Test run with" "$log"; then
+        echo "${sanitizer} sanitizer: the test bundle ended without a result (exit ${test_status}); its last lines:" >&2
+        tail -n 80 "$log" >&2
     fi
     ((test_status == 0)) || status=1
     reports="$(grep -c "^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR: AddressSanitizer" "$log" || true)"

@@ -15,7 +15,9 @@ struct SlowClientOverSocketTests {
     @Test(arguments: Adapter.allCases) func aClientThatStopsReadingIsBoundedThenClosed1008(adapter: Adapter) async throws {
         var options = GraphQLTransportWSServerOptions.forTests()
         options.outboundBufferBytes = Self.budget
-        options.slowClientTimeout = .milliseconds(500)
+        // Long enough that the other connection, which reads all the time but slowly under a
+        // sanitizer on a loaded machine, is never taken for a stalled one (seen at 500 ms).
+        options.slowClientTimeout = .seconds(2)
         // The other connection's handshake may wait while the stalled one's stream fills the buffers.
         options.connectionInitWaitTimeout = nil
         let (hooks, events) = reportingHooks()
