@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SubscriptionsTransportWSTests",
-            dependencies: ["SubscriptionsTransportWS", "SubscriptionsTransportWSTesting"]
+            dependencies: ["SubscriptionsConcurrency", "SubscriptionsTransportWS", "SubscriptionsTransportWSTesting"]
         ),
         .testTarget(
             name: "SubscriptionsTransportWSGraphQLTests",

@@ -41,7 +41,7 @@ package final class OneShot<Value: Sendable>: Sendable {
             return state.nextTicket
         }
         return await withCheckedContinuation { continuation in
-            register(ticket, continuation, orResumeIf: false)
+            register(ticket, continuation, unlessCancelled: false)
         }!
     }
 
@@ -56,17 +56,21 @@ package final class OneShot<Value: Sendable>: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                register(ticket, continuation, orResumeIf: Task.isCancelled)
+                register(ticket, continuation, unlessCancelled: true)
             }
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(returning: nil)
         }
     }
 
-    private func register(_ ticket: UInt64, _ continuation: CheckedContinuation<Value?, Never>, orResumeIf cancelled: Bool) {
+    /// Stores the waiter, or resumes it at once with the value, or with `nil` when `unlessCancelled`
+    /// and the task is cancelled. The cancellation check happens under the lock: a cancellation
+    /// either finds the stored waiter (its handler takes the lock after setting the flag) or is seen
+    /// here. Checked before taking the lock, a cancellation in between was lost and the waiter hung.
+    private func register(_ ticket: UInt64, _ continuation: CheckedContinuation<Value?, Never>, unlessCancelled: Bool) {
         let ready = state.withLock { state -> Value?? in
             if let value = state.value { return .some(value) }
-            if cancelled { return .some(nil) }
+            if unlessCancelled, Task.isCancelled { return .some(nil) }
             state.waiters[ticket] = continuation
             return nil
         }
