@@ -5,31 +5,31 @@ import Testing
 /// task is cancelled.
 @Suite("OneShot")
 struct OneShotTests {
-    private enum Outcome: Sendable {
-        case returned(Int?)
-        case hung
-    }
-
     @Test("A waiter cancelled at any moment of its wait returns nil")
     func cancelledWaitersReturn() async {
         // Each waiter is cancelled while it may be anywhere in `waitUnlessCancelled`. One that missed
-        // its cancellation would wait for a value that never comes; the deadline records that as a
-        // failure instead of hanging the run.
-        for round in 0..<20_000 {
+        // its cancellation would wait for a value that never comes: the watchdog then ends the
+        // round's wait with `nil`, which fails the test instead of hanging the run.
+        let round = Lock<(number: Int, returned: OneShot<Int??>?)>((0, nil))
+        let watchdog = Task {
+            var seen = -1
+            while (try? await Task.sleep(for: .seconds(20))) != nil {
+                let (number, returned) = round.withLock { $0 }
+                if number == seen { returned?.fulfill(nil) }
+                seen = number
+            }
+        }
+        defer { watchdog.cancel() }
+        for number in 0..<20_000 {
             let value = OneShot<Int>()
             let waiter = Task { await value.waitUnlessCancelled() }
-            if round % 2 == 0 { await Task.yield() }
+            if number.isMultiple(of: 2) { await Task.yield() }
             waiter.cancel()
-            let outcome = OneShot<Outcome>()
-            Task { outcome.fulfill(.returned(await waiter.value)) }
-            let deadline = Task {
-                guard (try? await Task.sleep(for: .seconds(20))) != nil else { return }
-                outcome.fulfill(.hung)
-            }
-            let result = await outcome.wait()
-            deadline.cancel()
-            guard case .returned(nil) = result else {
-                Issue.record("round \(round): the cancelled waiter \(result)")
+            let returned = OneShot<Int??>()
+            round.withLock { $0 = (number, returned) }
+            Task { returned.fulfill(.some(await waiter.value)) }
+            guard case .some(.none) = await returned.wait() else {
+                Issue.record("round \(number): the cancelled waiter did not return nil")
                 return
             }
         }
