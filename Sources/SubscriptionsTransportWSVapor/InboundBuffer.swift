@@ -18,6 +18,9 @@ import SubscriptionsTransportWS
 ///   message always fits, so a client that waits for answers never meets the budget.
 ///
 /// After a close, later messages are dropped: the connection sends nothing more after its close frame.
+///
+/// ``overflowed`` is set with the 1008 close, for a reader that waits for room in the outbound
+/// buffer of a client that reads nothing: it would otherwise never reach the close.
 final class InboundBuffer: Sendable {
     /// What the reader hands to the connection, in order.
     enum Event: Sendable, Equatable {
@@ -38,6 +41,8 @@ final class InboundBuffer: Sendable {
     private let state = Lock(State())
     private let maxMessageBytes: Int
     private let budget: Int
+    /// Set once the budget was exceeded (the 1008 close is queued).
+    let overflowed = OneShot<Void>()
 
     /// Creates a buffer.
     ///
@@ -54,6 +59,7 @@ final class InboundBuffer: Sendable {
     /// time on the socket's event loop, so appending in call order keeps arrival order.
     func append(_ frame: InboundFrame) {
         let size = frame.byteCount
+        var overflow = false
         let event = state.withLock { state -> Event? in
             guard !state.closed else { return nil }
             if size > maxMessageBytes {
@@ -62,12 +68,14 @@ final class InboundBuffer: Sendable {
             }
             if state.bufferedBytes > 0, state.bufferedBytes + size > budget {
                 state.closed = true
+                overflow = true
                 return .close(code: 1008, reason: "Too many messages waiting")
             }
             state.bufferedBytes += size
             return .frame(frame)
         }
         if let event { continuation.yield(event) }
+        if overflow { overflowed.fulfill(()) }
     }
 
     /// Gives back the budget a message took, once the connection has it.

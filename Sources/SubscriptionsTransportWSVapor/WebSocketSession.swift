@@ -46,7 +46,7 @@ struct WebSocketSession: Sendable {
             case .frame(let frame):
                 // Messages of a client that does not read wait in the inbound buffer, within its
                 // budget, while the connection's outbound buffer is full.
-                await connection.outbound.waitForRoom()
+                await waitForRoomUnlessOverflowed()
                 inbound.handedOn(frame)
                 connection.receive(frame)
             case .close(let code, let reason):
@@ -54,6 +54,18 @@ struct WebSocketSession: Sendable {
             }
         }
         connection.transportClosed(code: webSocket.closeCode.flatMap(Self.wireCode), reason: "")
+    }
+
+    /// Waits while the connection's outbound buffer is full, unless the inbound buffer has
+    /// overflowed: then its 1008 close, queued behind the waiting messages, must be reached.
+    private func waitForRoomUnlessOverflowed() async {
+        guard connection.outbound.isOverBudget, inbound.overflowed.value == nil else { return }
+        await withTaskGroup(of: Void.self) { [connection, inbound] group in
+            group.addTask { await connection.outbound.waitForRoom() }
+            group.addTask { _ = await inbound.overflowed.waitUnlessCancelled() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// A close code as sent on the wire, or `nil` for the codes that only report a missing one.

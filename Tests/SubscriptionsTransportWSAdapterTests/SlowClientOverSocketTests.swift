@@ -74,3 +74,43 @@ extension Adapter {
         self == .hummingbird ? 32 << 20 : 0
     }
 }
+
+/// A client that keeps sending while it reads nothing, over a real socket. The SwiftNIO channel and
+/// hummingbird-websocket's router stop reading from a connection whose outbound budget is full, so
+/// only Vapor, whose websocket-kit reads on regardless, reaches the rule that answers count
+/// against the budget: the connection closes 1008 once a budget's worth of `pong`s waits.
+@Suite("A client that sends without reading, over a real socket")
+struct FloodingClientOverSocketTests {
+    static let budget = 64 * 1024
+
+    @Test func pingsFromAClientThatNeverReadsAreBoundedThenClosed1008() async throws {
+        var options = GraphQLTransportWSServerOptions.forTests()
+        options.outboundBufferBytes = Self.budget
+        let (hooks, events) = reportingHooks()
+        try await Adapter.vapor.withTestServer(graphQLTransportWS: options, hooks: hooks) { url in
+            let client = try await RawWebSocket.connect(to: url, subprotocol: "graphql-transport-ws")
+            try await client.send(#"{"type":"connection_init"}"#)
+            try await client.read { bytes in
+                String(decoding: bytes, as: UTF8.self).contains("connection_ack") ? (bytes.removeAll(), true).1 : false
+            }
+            // Pings of 4,000 bytes, twice what the socket buffers on the way can hold: a server that
+            // queued every pong would hold all of them for this client.
+            let padding = String(repeating: "p", count: 4_000)
+            let sendBuffer = try SlowClientOverSocketTests.largestSendBuffer()
+            let count = 2 * (sendBuffer + 8 * Self.budget) / padding.utf8.count
+            for _ in 0..<count {
+                // Once the server has closed, the socket may refuse more.
+                do { try await client.send(#"{"type":"ping","payload":{"pad":"\#(padding)"}}"#) } catch { break }
+            }
+            try await withTimeout {
+                for await event in events where event == "close 1008" { return }
+            }
+            // What the server held for this client: its budget, plus what the sockets took.
+            let bound = sendBuffer + 8 * Self.budget + 256 * 1024
+            let (textBytes, closeCode) = try await client.readFrames(upTo: bound)
+            #expect(textBytes <= bound)
+            #expect(closeCode == 1008)
+            await client.close()
+        }
+    }
+}
