@@ -28,10 +28,17 @@ struct WebSocketSession: Sendable {
                 return nil
             }
         )
-        // A connection that ended without a close frame (its writer failed, or it was cancelled) must
-        // not leave the socket open; as with a Hummingbird handler that returns, that is a normal close.
+        // A connection that ended without a close frame must not leave the socket open. When its
+        // writer was stopped (after `closeTimeout`) before it reached the close frame, the client
+        // reads nothing: the close goes out with the connection's code, behind what the socket
+        // already holds. Otherwise (the writer failed, or the connection was cancelled), as with a
+        // Hummingbird handler that returns, it is a normal close.
         if !sentClose, !webSocket.isClosed {
-            try? await webSocket.close(code: .normalClosure)
+            var code = WebSocketErrorCode.normalClosure
+            if case .close(let decided, _) = connection.outbound.decidedClose {
+                code = WebSocketErrorCode(codeNumber: Int(decided))
+            }
+            try? await webSocket.close(code: code)
         }
     }
 
