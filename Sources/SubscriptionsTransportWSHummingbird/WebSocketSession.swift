@@ -29,7 +29,7 @@ struct WebSocketSession: Sendable {
             write: { await write(to: outbound) },
             read: { await read(inbound) }
         )
-        if !sentClose, case .close(let code, let reason) = connection.outbound.decidedClose {
+        if !sentClose, let (code, reason) = connection.outbound.decidedClose {
             // The writer was stopped (after `closeTimeout`) before it reached the close frame: the
             // client reads nothing. The close goes out now with the connection's code; left to
             // Hummingbird it would be 1000 once the handler returns.

@@ -34,11 +34,8 @@ struct WebSocketSession: Sendable {
         // already holds. Otherwise (the writer failed, or the connection was cancelled), as with a
         // Hummingbird handler that returns, it is a normal close.
         if !sentClose, !webSocket.isClosed {
-            var code = WebSocketErrorCode.normalClosure
-            if case .close(let decided, _) = connection.outbound.decidedClose {
-                code = WebSocketErrorCode(codeNumber: Int(decided))
-            }
-            try? await webSocket.close(code: code)
+            let code = connection.outbound.decidedClose.map { WebSocketErrorCode(codeNumber: Int($0.code)) }
+            try? await webSocket.close(code: code ?? .normalClosure)
         }
     }
 

@@ -33,8 +33,8 @@ public final class OutboundQueue: Sendable {
         var takes: UInt64 = 0
         /// No more messages are accepted.
         var closed = false
-        /// The close frame queued by ``close(code:reason:)``, kept after it was taken or dropped.
-        var decidedClose: OutboundMessage?
+        /// The code and reason queued by ``close(code:reason:)``, kept after they were taken or dropped.
+        var decidedClose: (code: UInt16, reason: String)?
         var waiter: Waiter?
         /// Set when there is room again, for the operations waiting for it.
         var room: OneShot<Void>?
@@ -190,18 +190,19 @@ public final class OutboundQueue: Sendable {
         let (waiter, room) = state.withLock { state -> (Waiter?, OneShot<Void>?) in
             guard !state.closed else { return (nil, nil) }
             state.closed = true
-            let close = OutboundMessage.close(code: code, reason: OutboundMessage.closeReason(fitting: reason))
-            state.decidedClose = close
-            return (state.enqueue(close), state.releaseRoom())
+            let reason = OutboundMessage.closeReason(fitting: reason)
+            state.decidedClose = (code, reason)
+            return (state.enqueue(.close(code: code, reason: reason)), state.releaseRoom())
         }
         waiter?.wake()
         room?.fulfill(())
     }
 
-    /// The close frame the connection decided to send (its reason already cut to fit), whether or not
-    /// the transport has written it yet: a transport whose writer was stopped before it reached the
-    /// frame (a client that reads nothing) closes with this code rather than a default one.
-    public var decidedClose: OutboundMessage? {
+    /// The close code and reason the connection decided to send (the reason already cut to fit),
+    /// whether or not the transport has written its frame yet: a transport whose writer was stopped
+    /// before it reached the frame (a client that reads nothing) closes with this code rather than a
+    /// default one.
+    public var decidedClose: (code: UInt16, reason: String)? {
         state.withLock { $0.decidedClose }
     }
 
