@@ -42,9 +42,12 @@ final class WebSocketWriter: Sendable {
             return !sent
         }
         guard isFirst else { return }
-        // Scheduled before writing, so that even a write stuck behind a dead peer ends in time.
+        // Scheduled before writing, so that even a write stuck behind a dead peer ends in time. Not
+        // sooner than two seconds: a busy machine may take longer than half a second to hand the
+        // frame to the event loop, and a drop before that loses the frame (seen under
+        // ThreadSanitizer: the server read the end of the stream without the close frame).
         let channel = self.channel
-        channel.eventLoop.scheduleTask(in: TimeAmount(max(dropAfter, .milliseconds(500)))) {
+        channel.eventLoop.scheduleTask(in: TimeAmount(max(dropAfter, .seconds(2)))) {
             channel.close(promise: nil)
         }
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
