@@ -192,7 +192,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             return
         }
         let session = WebSocketSession(
-            connection: served.makeConnection(request),
+            connection: served.makeConnection(request, nil),
             maxMessageBytes: served.maxMessageBytes,
             closeTimeout: closeTimeout,
             logger: logger

@@ -21,7 +21,10 @@ public struct GraphQLWebSocketChannel: Sendable {
         request: UpgradeRequest,
         configuration: GraphQLWebSocketChannelConfiguration
     ) throws {
-        let connection = served.makeConnection(request)
+        let connection = served.makeConnection(
+            request,
+            configuration.runsTasksOnEventLoop ? EventLoopTaskExecutor.of(channel.eventLoop) : nil
+        )
         let handler = GraphQLWebSocketHandler(
             connection: connection,
             maxMessageBytes: served.maxMessageBytes,
@@ -42,10 +45,8 @@ public struct GraphQLWebSocketChannel: Sendable {
     /// Returns once every operation and hook has finished and the close handshake is done (or the
     /// close timeout has passed).
     ///
-    /// The connection's tasks run on the global concurrent executor, not on the channel's event
-    /// loop: an event loop runs every ready task before it looks at its sockets again, so operations
-    /// that stream without pause would keep it from reading and writing (measured: most new
-    /// connections of a loaded server timed out before their acknowledgement).
+    /// The connection's operations, hooks and timers run on the channel's event loop, or on the
+    /// global concurrent executor (``GraphQLWebSocketChannelConfiguration/runsTasksOnEventLoop``).
     public func run() async {
         await connection.run()
         let handler = self.handler

@@ -13,12 +13,20 @@ public struct GraphQLWebSocketChannelConfiguration: Sendable {
 
     /// How long frames of a streaming connection may gather before they are written together.
     ///
-    /// Operations run on other threads than the socket's event loop. Waking the event loop for
-    /// every frame would cost a thread switch per frame; instead, while a connection's output streams
-    /// (a write carried several frames), its socket is written again after this interval with
-    /// everything queued meanwhile. A connection whose output is sporadic is written at once. By
-    /// default 1 millisecond: the most a frame of a busy stream waits.
+    /// While a connection's output streams (a write carried several frames), its socket is written
+    /// again after this interval with everything queued meanwhile, rather than once per frame (from
+    /// another thread, each would cost a wake-up of the event loop). A connection whose output is
+    /// sporadic is written at once. By default 1 millisecond: the most a frame of a busy stream waits.
     public var outputCoalescing: Duration
+
+    /// Whether a connection's operations, hooks and timers run on its socket's event loop.
+    ///
+    /// On the event loop, a result reaches the socket without a thread switch. The loop runs these
+    /// tasks in batches with its sockets served in between, so a stream that never waits does not
+    /// starve the other connections of the loop. But a resolver or hook that blocks its thread (a
+    /// synchronous file or database call) then stops every socket of the loop: turn this off when
+    /// yours may block, and the tasks run on Swift's global concurrent executor. On by default.
+    public var runsTasksOnEventLoop: Bool
 
     /// Creates a configuration; every parameter has the documented default.
     ///
@@ -26,13 +34,16 @@ public struct GraphQLWebSocketChannelConfiguration: Sendable {
     ///   - pingInterval: The interval of WebSocket ping frames, or `nil` for none.
     ///   - closeTimeout: How long the client has to answer the server's close frame.
     ///   - outputCoalescing: How long frames of a streaming connection may gather.
+    ///   - runsTasksOnEventLoop: Whether a connection's tasks run on its socket's event loop.
     public init(
         pingInterval: Duration? = .seconds(30),
         closeTimeout: Duration = .seconds(15),
-        outputCoalescing: Duration = .milliseconds(1)
+        outputCoalescing: Duration = .milliseconds(1),
+        runsTasksOnEventLoop: Bool = true
     ) {
         self.pingInterval = pingInterval
         self.closeTimeout = closeTimeout
         self.outputCoalescing = outputCoalescing
+        self.runsTasksOnEventLoop = runsTasksOnEventLoop
     }
 }

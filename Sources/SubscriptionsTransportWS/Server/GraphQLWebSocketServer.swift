@@ -88,13 +88,23 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     ///   - request: The HTTP request that opened the WebSocket, for the connect hook; its
     ///     `trustsProxy` is set from the server's ``OriginPolicy/trustsForwardedHost``.
     ///   - clock: The clock for keep-alive and the init timeout; tests pass a manual clock.
+    ///   - taskExecutor: The executor the connection's operations, hooks and timers prefer (for
+    ///     example one on the socket's own thread, so that results reach it without a thread switch);
+    ///     `nil` runs them on the global concurrent executor.
     /// - Returns: A connection to feed frames to and to run.
     public func makeConnection(
         speaking subprotocol: WebSocketSubprotocol,
         request: UpgradeRequest = UpgradeRequest(),
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(),
+        taskExecutor: (any TaskExecutor)? = nil
     ) -> ServerConnection<Executor> {
-        makeConnection(speaking: subprotocol, negotiated: subprotocol.name, request: request, clock: clock)
+        makeConnection(
+            speaking: subprotocol,
+            negotiated: subprotocol.name,
+            request: request,
+            clock: clock,
+            taskExecutor: taskExecutor
+        )
     }
 
     /// Creates a connection for a host that accepted a WebSocket without negotiating its subprotocol.
@@ -107,11 +117,13 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
     ///   - negotiated: The subprotocol the WebSocket handshake agreed on, if any.
     ///   - request: The HTTP request that opened the WebSocket, for the connect hook.
     ///   - clock: The clock for keep-alive and the init timeout.
+    ///   - taskExecutor: The executor the connection's tasks prefer; `nil` for the global one.
     public func makeConnection(
         speaking subprotocol: WebSocketSubprotocol,
         negotiated: String?,
         request: UpgradeRequest = UpgradeRequest(),
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(),
+        taskExecutor: (any TaskExecutor)? = nil
     ) -> ServerConnection<Executor> {
         var request = request
         request.trustsProxy = upgradePolicy.origins.trustsForwardedHost
@@ -120,7 +132,8 @@ public struct GraphQLWebSocketServer<Executor: GraphQLExecutor>: Sendable {
             subprotocol: subprotocol,
             mismatch: negotiated != subprotocol.name,
             request: request,
-            clock: clock
+            clock: clock,
+            taskExecutor: taskExecutor
         )
     }
 }

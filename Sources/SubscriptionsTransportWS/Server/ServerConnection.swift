@@ -39,6 +39,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private let slowClientTimeout: Duration?
     /// Made when the server already held its limit of connections: it closes as it starts.
     private let isPastConnectionLimit: Bool
+    /// Where the connection's tasks run, when the host prefers an executor (its socket's thread).
+    private let taskExecutor: (any TaskExecutor)?
     private let state: Lock<State>
     /// Set once the connection has ended and every task and hook has finished.
     private let finished = OneShot<Void>()
@@ -77,9 +79,11 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         subprotocol: WebSocketSubprotocol,
         mismatch: Bool,
         request: UpgradeRequest,
-        clock: any Clock<Duration>
+        clock: any Clock<Duration>,
+        taskExecutor: (any TaskExecutor)?
     ) {
         self.server = server
+        self.taskExecutor = taskExecutor
         self.subprotocol = subprotocol
         self.request = request
         self.clock = clock
@@ -241,7 +245,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     perform(state.machine.operation(run: run, produced: .executionFailed(message: "No context")), on: &state)
                     continue
                 }
-                state.operations[run] = Task { [self] in
+                state.operations[run] = Task(executorPreference: taskExecutor) { [self] in
                     await runOperation(run: run, id: id, request: request, context: context)
                     taskFinished(operation: run)
                 }
@@ -295,7 +299,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     private func spawn(_ state: inout State, _ work: @escaping @Sendable () async -> Void) -> UInt64 {
         state.nextTask += 1
         let key = state.nextTask
-        state.tasks[key] = Task { [self] in
+        state.tasks[key] = Task(executorPreference: taskExecutor) { [self] in
             await work()
             taskFinished(key)
         }

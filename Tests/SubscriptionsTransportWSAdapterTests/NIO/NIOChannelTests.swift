@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import NIOCore
+import NIOPosix
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
 import Synchronization
@@ -107,6 +109,59 @@ struct NIOChannelTests {
                 #expect(sent.bytes > stalledAt)
             }
         }
+    }
+
+    @Test func tasksOnTheEventLoopLeaveItsSocketsServed() async throws {
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopTaskExecutor.of(loop.next())
+        let echo = try await ServerBootstrap(group: loop)
+            .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let spins = Atomic(0)
+        let stopped = Atomic(false)
+        // A task on the loop that never waits; bounded, so that a starved loop fails the test rather
+        // than hanging it.
+        let spinner = Task(executorPreference: executor) { () -> (onLoop: Bool, stopped: Bool) in
+            var onLoop = true
+            while !stopped.load(ordering: .relaxed), spins.load(ordering: .relaxed) < 2_000_000 {
+                onLoop = onLoop && executor.eventLoop.inEventLoop
+                spins.add(1, ordering: .relaxed)
+                await Task.yield()
+            }
+            return (onLoop, stopped.load(ordering: .relaxed))
+        }
+        while spins.load(ordering: .relaxed) < 100 { try await Task.sleep(for: .milliseconds(1)) }
+        // Accepting, reading and writing the echo all need the loop's socket work.
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: echo.localAddress!.port!) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        let answer = try await client.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "ping"))
+            var answer = ByteBuffer()
+            for try await var part in inbound {
+                answer.writeBuffer(&part)
+                if answer.readableBytes >= 4 { break }
+            }
+            return String(buffer: answer)
+        }
+        stopped.store(true, ordering: .relaxed)
+        let outcome = await spinner.value
+        try await echo.close()
+        try await loop.shutdownGracefully()
+        #expect(answer == "ping")
+        #expect(outcome.onLoop)
+        #expect(outcome.stopped, "the echo came only after the spinning task ran out")
+    }
+}
+
+/// Writes back what it reads.
+private final class Echo: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(data, promise: nil)
     }
 }
 
