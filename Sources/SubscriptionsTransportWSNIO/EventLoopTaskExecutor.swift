@@ -86,12 +86,15 @@ final class EventLoopTaskExecutor: TaskExecutor, Sendable {
         eventLoop.execute { self.runTurn() }
     }
 
+    /// Without the pipe (a loop that is not SwiftNIO's POSIX one, such as an `EmbeddedEventLoop`,
+    /// or no descriptors left), turns go to the loop directly.
     private func registerWakePipe() {
+        guard let bootstrap = NIOPipeBootstrap(validatingGroup: eventLoop) else { return }
         var descriptors: [CInt] = [-1, -1]
         guard pipe(&descriptors) == 0 else { return }
         let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
         _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
-        NIOPipeBootstrap(group: eventLoop)
+        bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(WakeHandler(executor: self))
