@@ -23,7 +23,7 @@ final class EventLoopOutputScheduler: Sendable {
     /// Only touched on the loop.
     private let followUps: NIOLoopBoundBox<FollowUps>
 
-    private static let schedulers = Lock<[ObjectIdentifier: EventLoopOutputScheduler]>([:])
+    private static let schedulers = PerEventLoop<EventLoopOutputScheduler>()
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -32,13 +32,7 @@ final class EventLoopOutputScheduler: Sendable {
 
     /// The scheduler of an event loop (one per loop, for the life of the process).
     static func of(_ eventLoop: any EventLoop) -> EventLoopOutputScheduler {
-        schedulers.withLock { schedulers in
-            let key = ObjectIdentifier(eventLoop)
-            if let scheduler = schedulers[key] { return scheduler }
-            let scheduler = EventLoopOutputScheduler(eventLoop: eventLoop)
-            schedulers[key] = scheduler
-            return scheduler
-        }
+        schedulers.value(for: eventLoop, make: EventLoopOutputScheduler.init).value
     }
 
     /// Runs `drain` on the loop soon, in one pass with every other drain scheduled meanwhile; from

@@ -36,7 +36,7 @@ final class EventLoopTaskExecutor: TaskExecutor, Sendable {
     /// again once the loop has closed it (then turns go to the loop directly).
     private let wakeDescriptor = Lock<CInt?>(nil)
 
-    private static let executors = Lock<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
+    private static let executors = PerEventLoop<EventLoopTaskExecutor>()
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -44,13 +44,8 @@ final class EventLoopTaskExecutor: TaskExecutor, Sendable {
 
     /// The executor of an event loop (one per loop, for the life of the process).
     static func of(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
-        let (executor, isNew) = executors.withLock { executors in
-            let key = ObjectIdentifier(eventLoop)
-            if let executor = executors[key] { return (executor, false) }
-            let executor = EventLoopTaskExecutor(eventLoop: eventLoop)
-            executors[key] = executor
-            return (executor, true)
-        }
+        let (executor, isNew) = executors.value(for: eventLoop, make: EventLoopTaskExecutor.init)
+        // Outside the registry's lock: the pipe is a channel to register on the loop.
         if isNew { executor.registerWakePipe() }
         return executor
     }
@@ -80,7 +75,8 @@ final class EventLoopTaskExecutor: TaskExecutor, Sendable {
         guard more else { return }
         if let descriptor = wakeDescriptor.withLock({ $0 }) {
             var byte: UInt8 = 1
-            // The pipe holds one byte per pending turn at most; a full pipe would already wake the loop.
+            // One byte per pending turn, and one turn pends at a time; should the write fail all the
+            // same, the turn goes to the loop directly below.
             if write(descriptor, &byte, 1) == 1 { return }
         }
         eventLoop.execute { self.runTurn() }
