@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import SubscriptionsConcurrency
 
 /// Opens a WebSocket: TCP (and TLS), then the HTTP upgrade offering subprotocols.
 ///
@@ -27,6 +28,15 @@ struct WebSocketConnector: Sendable {
         var subprotocol: String?
     }
 
+    /// Held while a pipeline is set up, so that no two event loops set one up at the same moment.
+    ///
+    /// Swift 6.3's runtime crashed in this set-up twice in CI (`gqlws load`, several connections
+    /// opened at once): a null pointer inside `swift_getTypeByMangledName`, while the first
+    /// connections of the process instantiated the same generic types' metadata on two threads.
+    /// Set-up takes microseconds and a client opens connections rarely, so taking turns costs
+    /// nothing measurable and removes that concurrency.
+    private static let pipelineSetUp = Lock(())
+
     private enum UpgradeOutcome: Sendable {
         case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String?)
         case refused(any Channel, EventLoopFuture<HTTPResponseHead>)
@@ -45,7 +55,7 @@ struct WebSocketConnector: Sendable {
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: url.host, port: url.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try configurePipeline(channel)
+                        try Self.pipelineSetUp.withLock { _ in try configurePipeline(channel) }
                     }
                 }
         } catch {
@@ -84,19 +94,21 @@ struct WebSocketConnector: Sendable {
             maxFrameSize: maxMessageBytes,
             upgradePipelineHandler: { channel, response in
                 channel.eventLoop.makeCompletedFuture {
-                    // Servers may fragment long messages; the protocols only ever see whole ones.
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOWebSocketFrameAggregator(
-                            minNonFinalFragmentSize: 0,
-                            maxAccumulatedFrameCount: Int.max,
-                            maxAccumulatedFrameSize: maxMessageBytes
+                    try Self.pipelineSetUp.withLock { _ in
+                        // Servers may fragment long messages; the protocols only ever see whole ones.
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0,
+                                maxAccumulatedFrameCount: Int.max,
+                                maxAccumulatedFrameSize: maxMessageBytes
+                            )
                         )
-                    )
-                    let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                        wrappingChannelSynchronously: channel
-                    )
-                    let answer = response.headers["Sec-WebSocket-Protocol"].first
-                    return .upgraded(asyncChannel, subprotocol: answer.map(Self.trimmed))
+                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel
+                        )
+                        let answer = response.headers["Sec-WebSocket-Protocol"].first
+                        return UpgradeOutcome.upgraded(asyncChannel, subprotocol: answer.map(Self.trimmed))
+                    }
                 }
             }
         )
