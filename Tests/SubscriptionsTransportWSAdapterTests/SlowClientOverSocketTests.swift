@@ -68,10 +68,13 @@ struct SlowClientOverSocketTests {
 extension Adapter {
     /// What the adapter's WebSocket writer may hold beyond the connection's outbound budget before
     /// its writes pause for a client that reads nothing. hummingbird-websocket's writer hands frames
-    /// to NIO's asynchronous writer, which takes more before it pauses (about 11 MB measured here
-    /// with a stalled client); the SwiftNIO channel and Vapor's writer take nothing past the budget.
+    /// to NIO's asynchronous writer, which takes them until its event loop has seen the socket fill:
+    /// how much depends on how far that loop lags behind the writing task (about 11 MB measured here
+    /// on a quiet machine, 34 MB during a parallel test run). Still far below what an unbounded
+    /// server streams in the test's two stalled seconds. The SwiftNIO channel and Vapor's writer
+    /// take nothing past the budget.
     var writerBufferBeyondBudget: Int {
-        self == .hummingbird ? 32 << 20 : 0
+        self == .hummingbird ? 96 << 20 : 0
     }
 }
 
