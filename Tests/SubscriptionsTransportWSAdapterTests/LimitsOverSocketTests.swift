@@ -7,24 +7,25 @@ import Testing
 /// `connection_init` and the live operations of one connection, on both protocols and every adapter.
 @Suite("Limits over a real socket")
 struct LimitsOverSocketTests {
-    static let offers: [(name: String, headers: HTTPFields)] = [
-        ("graphql-transport-ws", graphQLTransportWSOffer), ("graphql-ws", graphQLWSOffer),
-    ]
-
-    @Test(arguments: Adapter.allCases, [0, 1])
-    func aClientThatNeverInitialisesIsClosed4408(adapter: Adapter, offer: Int) async throws {
+    /// The client here reads by hand (``RawWebSocket``) and sees exactly what the server sent and
+    /// when the stream ended. hummingbird-websocket's client, which the other tests use, hung in this
+    /// test about once in ten ThreadSanitizer runs: it reported neither the close frame nor the end
+    /// of the stream, though the server had ended the connection.
+    @Test(arguments: Adapter.allCases, ["graphql-transport-ws", "graphql-ws"])
+    func aClientThatNeverInitialisesIsClosed4408(adapter: Adapter, subprotocol: String) async throws {
         let wait = Duration.milliseconds(300)
         try await adapter.withTestServer(
             graphQLWS: .forTests { $0.connectionInitWaitTimeout = wait },
             graphQLTransportWS: .forTests { $0.connectionInitWaitTimeout = wait }
         ) { url in
             let started = ContinuousClock.now
-            let close = try await connect(to: url, headers: Self.offers[offer].headers) { socket in
-                let message = try await socket.next()
-                #expect(message == nil)
-            }
-            #expect(ContinuousClock.now - started >= wait, "\(Self.offers[offer].name)")
-            #expect(close?.code == 4408, "\(Self.offers[offer].name)")
+            let socket = try await RawWebSocket.connect(to: url, subprotocol: subprotocol)
+            // Nothing but the close comes: any text frame ends the read.
+            let (textBytes, close) = try await socket.readFrames(upTo: 0)
+            await socket.close()
+            #expect(textBytes == 0, "\(subprotocol)")
+            #expect(ContinuousClock.now - started >= wait, "\(subprotocol)")
+            #expect(close?.code == 4408, "\(subprotocol)")
             if adapter.sendsCloseReasons { #expect(close?.reason == "Connection initialisation timeout") }
         }
     }

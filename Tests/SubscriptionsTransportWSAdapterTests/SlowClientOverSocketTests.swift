@@ -51,9 +51,9 @@ struct SlowClientOverSocketTests {
                 for await event in events where event == "close 1008" { return }
             }
             let bound = 8 * Self.budget + 256 * 1024 + (try Self.largestSendBuffer()) + adapter.writerBufferBeyondBudget
-            let (textBytes, closeCode) = try await slow.readFrames(upTo: bound)
+            let (textBytes, closeFrame) = try await slow.readFrames(upTo: bound)
             #expect(textBytes <= bound)
-            #expect(closeCode == 1008)
+            #expect(closeFrame?.code == 1008)
             await slow.close()
         }
     }
@@ -110,9 +110,9 @@ struct FloodingClientOverSocketTests {
             }
             // What the server held for this client: its budget, plus what the sockets took.
             let bound = sendBuffer + 8 * Self.budget + 256 * 1024
-            let (textBytes, closeCode) = try await client.readFrames(upTo: bound)
+            let (textBytes, close) = try await client.readFrames(upTo: bound)
             #expect(textBytes <= bound)
-            #expect(closeCode == 1008)
+            #expect(close?.code == 1008)
             await client.close()
         }
     }

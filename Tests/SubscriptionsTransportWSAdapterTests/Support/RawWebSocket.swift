@@ -77,25 +77,27 @@ final class RawWebSocket: Sendable {
         }
     }
 
-    /// Reads the server's frames until its close frame or `limit` bytes of text frames.
+    /// Reads the server's frames until its close frame, the end of the stream, or `limit` bytes of
+    /// text frames.
     ///
-    /// - Returns: The bytes of text payload read, and the close frame's code if one came.
-    func readFrames(upTo limit: Int) async throws -> (textBytes: Int, closeCode: UInt16?) {
+    /// - Returns: The bytes of text payload read, and the close frame if one came.
+    func readFrames(upTo limit: Int) async throws -> (textBytes: Int, close: CloseFrame?) {
         try await withTimeout(.seconds(60)) { [collector, channel] in
             var pending: [UInt8] = []
             var textBytes = 0
             while true {
                 // What arrived is taken out at once, so the event loop never waits on the parsing;
                 // the next read is asked for at once while data flows.
-                let arrived = collector.takeAll()
-                if arrived.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+                let (arrived, ended) = collector.takeAll()
+                if arrived.isEmpty {
+                    if ended { return (textBytes, nil) }
+                    try await Task.sleep(for: .milliseconds(1))
+                }
                 pending += arrived
                 var offset = 0
                 while let (opcode, payload, size) = Self.frame(in: pending, at: offset) {
                     offset += size
-                    if opcode == 0x8 {
-                        return (textBytes, payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil)
-                    }
+                    if opcode == 0x8 { return (textBytes, CloseFrame(payload: payload)) }
                     if opcode == 0x1 { textBytes += payload.count }
                     if textBytes > limit { return (textBytes, nil) }
                 }
@@ -103,6 +105,18 @@ final class RawWebSocket: Sendable {
                 channel.read()
                 await Task.yield()
             }
+        }
+    }
+
+    /// A close frame the server sent.
+    struct CloseFrame: Equatable {
+        /// The close code; `nil` when the frame had none.
+        var code: UInt16?
+        var reason: String
+
+        init(payload: [UInt8]) {
+            code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
+            reason = String(decoding: payload.dropFirst(2), as: UTF8.self)
         }
     }
 
@@ -135,23 +149,28 @@ final class RawWebSocket: Sendable {
 private final class ByteCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
-    private let bytes = Lock<[UInt8]>([])
+    private let state = Lock<(bytes: [UInt8], ended: Bool)>(([], false))
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+        state.withLock { $0.bytes.append(contentsOf: buffer.readableBytesView) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.withLock { $0.ended = true }
+        context.fireChannelInactive()
     }
 
     /// Runs `done` on the bytes received so far.
     func check(_ done: (inout [UInt8]) -> Bool) -> Bool {
-        bytes.withLock { done(&$0) }
+        state.withLock { done(&$0.bytes) }
     }
 
-    /// Takes every byte received so far.
-    func takeAll() -> [UInt8] {
-        bytes.withLock { bytes in
-            defer { bytes = [] }
-            return bytes
+    /// Takes every byte received so far, and says whether the stream has ended.
+    func takeAll() -> (bytes: [UInt8], ended: Bool) {
+        state.withLock { state in
+            defer { state.bytes = [] }
+            return state
         }
     }
 }
