@@ -5,11 +5,11 @@
 #
 # Usage: scripts/sanitize.sh [thread|address]...   (both by default)
 #
-# Each test run gets SANITIZER_TEST_SECONDS (900 by default, about ten times what it needs): a run
-# that hangs is stopped and fails, naming the tests that started and did not finish.
-# SANITIZER_SKIP, if set, is a regular expression of tests to leave out (Swift Testing's --skip):
-# CI's short pass leaves out the adapters' real-socket suites (see .ci/run); run without it, this
-# script is the long pass over every test.
+# Each sanitizer runs the bundle twice: every test but the adapters' real-socket suites, in
+# parallel; then those suites alone, one test at a time. Their close handshakes and slow-client
+# timers race the sanitizers' slowdown when every other test shares the two cores with them.
+# Each run gets SANITIZER_TEST_SECONDS (900 by default, about ten times what it needs): a run that
+# hangs is stopped and fails, naming the tests that started and did not finish.
 #
 # Under ThreadSanitizer the package's locks are pthread mutexes (-DSUBSCRIPTIONS_THREAD_SANITIZER;
 # see Sources/SubscriptionsConcurrency/Lock.swift): Synchronization.Mutex is invisible to it.
@@ -52,8 +52,43 @@ swift build --product gqlws
 GQLWS_BIN="$(swift build --show-bin-path)/gqlws"
 export GQLWS_BIN
 
-skip=()
-[[ -n "${SANITIZER_SKIP:-}" ]] && skip=(--skip "$SANITIZER_SKIP")
+socket_suites=SubscriptionsTransportWSAdapterTests
+
+# Runs the test bundle $2 built with sanitizer $1, with Swift Testing's arguments $3...; fails on
+# a failing test, a hang or any sanitizer report.
+run_tests() {
+    local sanitizer="$1" bundle="$2"
+    shift 2
+    local log test_status=0 reports
+    log="$(mktemp)"
+    echo "== ${sanitizer} sanitizer: testing ($*)"
+    # halt_on_error=0 lets every test run; reports are counted below.
+    TSAN_OPTIONS="halt_on_error=0 suppressions=$PWD/scripts/tsan-suppressions.txt ${TSAN_OPTIONS:-}" \
+        ASAN_OPTIONS="detect_leaks=0 ${ASAN_OPTIONS:-}" \
+        timeout -k 30 "${SANITIZER_TEST_SECONDS:-900}" "$bundle" --testing-library swift-testing "$@" >"$log" 2>&1 ||
+        test_status=$?
+    # A crash report's symbolizer (llvm-symbolizer) can outlive the crashed bundle.
+    pkill -9 -f llvm-symbolizer || true
+    if ((test_status == 124 || test_status == 137)); then
+        echo "${sanitizer} sanitizer: the tests did not finish within ${SANITIZER_TEST_SECONDS:-900} s; still running:" >&2
+        unfinished_tests "$log" >&2
+    fi
+    if ((test_status != 0)) && ! grep -q "Test run with" "$log"; then
+        echo "${sanitizer} sanitizer: the test bundle ended without a result (exit ${test_status}); its last lines:" >&2
+        tail -n 80 "$log" >&2
+    fi
+    reports="$(grep -c "^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR: AddressSanitizer" "$log" || true)"
+    grep -E "Test run with|Executed [0-9]+ tests" "$log" | tail -n 2
+    if ((reports > 0)); then
+        grep -A 30 -m 3 "^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR: AddressSanitizer" "$log" >&2
+        echo "${sanitizer} sanitizer: ${reports} report(s)" >&2
+    elif ((test_status != 0)); then
+        grep -E "✘|error:" "$log" | head -n 40 >&2
+    fi
+    echo "== ${sanitizer} sanitizer: ${reports} report(s)"
+    rm -f "$log"
+    ((test_status == 0 && reports == 0))
+}
 
 status=0
 for sanitizer in "${sanitizers[@]}"; do
@@ -69,35 +104,7 @@ for sanitizer in "${sanitizers[@]}"; do
     # The bundle is run directly rather than through `swift test`, whose wait for the bundle's output
     # never ended when a crashed bundle left the sanitizer's symbolizer holding that output.
     bundle="$(swift build "${options[@]}" --show-bin-path)/SubscriptionsTransportWSPackageTests.xctest"
-    log="$(mktemp)"
-    echo "== ${sanitizer} sanitizer: testing"
-    # halt_on_error=0 lets every test run; reports are counted below.
-    test_status=0
-    TSAN_OPTIONS="halt_on_error=0 suppressions=$PWD/scripts/tsan-suppressions.txt ${TSAN_OPTIONS:-}" \
-        ASAN_OPTIONS="detect_leaks=0 ${ASAN_OPTIONS:-}" \
-        timeout -k 30 "${SANITIZER_TEST_SECONDS:-900}" "$bundle" --testing-library swift-testing "${skip[@]}" >"$log" 2>&1 ||
-        test_status=$?
-    # A crash report's symbolizer (llvm-symbolizer) can outlive the crashed bundle.
-    pkill -9 -f llvm-symbolizer || true
-    if ((test_status == 124 || test_status == 137)); then
-        echo "${sanitizer} sanitizer: the tests did not finish within ${SANITIZER_TEST_SECONDS:-900} s; still running:" >&2
-        unfinished_tests "$log" >&2
-    fi
-    if ((test_status != 0)) && ! grep -q "Test run with" "$log"; then
-        echo "${sanitizer} sanitizer: the test bundle ended without a result (exit ${test_status}); its last lines:" >&2
-        tail -n 80 "$log" >&2
-    fi
-    ((test_status == 0)) || status=1
-    reports="$(grep -c "^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR: AddressSanitizer" "$log" || true)"
-    grep -E "Test run with|Executed [0-9]+ tests" "$log" | tail -n 2
-    if ((reports > 0)); then
-        grep -A 30 -m 3 "^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR: AddressSanitizer" "$log" >&2
-        echo "${sanitizer} sanitizer: ${reports} report(s)" >&2
-        status=1
-    elif ((status != 0)); then
-        grep -E "✘|error:" "$log" | head -n 40 >&2
-    fi
-    echo "== ${sanitizer} sanitizer: ${reports} report(s)"
-    rm -f "$log"
+    run_tests "$sanitizer" "$bundle" --skip "$socket_suites" || status=1
+    run_tests "$sanitizer" "$bundle" --filter "$socket_suites" --no-parallel || status=1
 done
 exit "$status"
