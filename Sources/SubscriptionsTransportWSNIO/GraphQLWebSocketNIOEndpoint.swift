@@ -90,6 +90,10 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
     /// the refusal's ``UpgradeRefusal/statusCode``). Call it on the channel's event loop, as
     /// a child channel initializer is.
     ///
+    /// A plain upgrade request, as WebSocket clients send it (`GET`, `HTTP/1.1`, printable ASCII
+    /// header lines), is read by a strict parser of its own and answered directly, which makes
+    /// connection set-up cheaper; every other first request goes through NIO's HTTP/1 codec.
+    ///
     /// - Parameters:
     ///   - channel: The accepted connection.
     ///   - decoderLimits: Limits of the HTTP/1 request decoder.
@@ -101,6 +105,29 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
     public func configureHTTP1Pipeline<NotUpgraded: Sendable>(
         on channel: any Channel,
         decoderLimits: NIOHTTPDecoderLimitConfiguration = NIOHTTPDecoderLimitConfiguration(),
+        notUpgraded: @escaping @Sendable (_ channel: any Channel, _ refusal: UpgradeRefusal?) -> EventLoopFuture<NotUpgraded>
+    ) throws -> EventLoopFuture<GraphQLWebSocketUpgradeResult<NotUpgraded>> {
+        // Reads start small and grow as the client sends more: NIO keeps each channel's last read
+        // buffer for reuse, and an idle connection should not hold on to a 2 KiB one.
+        try channel.syncOptions?.setOption(
+            .recvAllocator,
+            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+        )
+        let firstRequest = FirstRequestHandler<NotUpgraded>(
+            endpoint: self,
+            outcome: channel.eventLoop.makePromise()
+        ) { channel in
+            try configureNIOHTTP1Pipeline(on: channel, decoderLimits: decoderLimits, notUpgraded: notUpgraded)
+        }
+        try channel.pipeline.syncOperations.addHandler(firstRequest)
+        return firstRequest.outcome.futureResult
+    }
+
+    /// SwiftNIO's HTTP/1 pipeline with the GraphQL WebSocket upgrade, for the first requests that
+    /// ``FirstRequestHandler`` does not take itself.
+    private func configureNIOHTTP1Pipeline<NotUpgraded: Sendable>(
+        on channel: any Channel,
+        decoderLimits: NIOHTTPDecoderLimitConfiguration,
         notUpgraded: @escaping @Sendable (_ channel: any Channel, _ refusal: UpgradeRefusal?) -> EventLoopFuture<NotUpgraded>
     ) throws -> EventLoopFuture<GraphQLWebSocketUpgradeResult<NotUpgraded>> {
         let decision = NIOLoopBoundBox<Decision?>(nil, eventLoop: channel.eventLoop)
@@ -118,23 +145,17 @@ public struct GraphQLWebSocketNIOEndpoint: Sendable {
         pipeline.enablePipelining = false
         pipeline.enableErrorHandling = false
         pipeline.decoderConfiguration = decoderLimits
-        // Reads start small and grow as the client sends more: NIO keeps each channel's last read
-        // buffer for reuse, and an idle connection should not hold on to a 2 KiB one.
-        try channel.syncOptions?.setOption(
-            .recvAllocator,
-            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
-        )
         return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
     }
 
     /// The decision about one upgrade request.
-    fileprivate enum Decision {
+    enum Decision {
         case notForUs
         case refuse(UpgradeRefusal)
         case accept(ServedSubprotocol)
     }
 
-    fileprivate func decide(_ head: HTTPRequestHead) -> Decision {
+    func decide(_ head: HTTPRequestHead) -> Decision {
         guard head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == path[...] else {
             return .notForUs
         }
@@ -188,8 +209,7 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
         initialResponseHeaders: HTTPHeaders
     ) -> EventLoopFuture<HTTPHeaders> {
         channel.eventLoop.makeCompletedFuture {
-            let keys = upgradeRequest.headers["Sec-WebSocket-Key"]
-            guard keys.count == 1, upgradeRequest.headers["Sec-WebSocket-Version"] == ["13"] else {
+            guard let accept = webSocketAccept(upgradeRequest.headers) else {
                 throw NIOWebSocketUpgradeError.invalidUpgradeHeader
             }
             let decided = endpoint.decide(upgradeRequest)
@@ -201,7 +221,7 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
                 var headers = initialResponseHeaders
                 headers.replaceOrAdd(name: "Upgrade", value: "websocket")
                 headers.replaceOrAdd(name: "Connection", value: "upgrade")
-                headers.add(name: "Sec-WebSocket-Accept", value: webSocketAccept(key: keys[0]))
+                headers.add(name: "Sec-WebSocket-Accept", value: accept)
                 headers.add(name: "Sec-WebSocket-Protocol", value: served.subprotocol.name)
                 return headers
             }
@@ -213,14 +233,25 @@ private struct Upgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgr
             guard case .accept(let served) = decision.value else {
                 throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
             }
-            let request = UpgradeRequest(
-                headerFields: upgradeRequest.headers.map { UpgradeRequest.HeaderField(name: $0.name, value: $0.value) },
-                remoteAddress: channel.remoteAddress?.ipAddress
-            )
             return makeResult(
-                try GraphQLWebSocketChannel(channel, served: served, request: request, configuration: endpoint.configuration)
+                try GraphQLWebSocketChannel(
+                    channel,
+                    served: served,
+                    request: UpgradeRequest(upgradeRequest, channel: channel),
+                    configuration: endpoint.configuration
+                )
             )
         }
+    }
+}
+
+extension UpgradeRequest {
+    /// The request as the connection's hooks see it: `head`'s header fields and the channel's peer.
+    init(_ head: HTTPRequestHead, channel: any Channel) {
+        self.init(
+            headerFields: head.headers.map { HeaderField(name: $0.name, value: $0.value) },
+            remoteAddress: channel.remoteAddress?.ipAddress
+        )
     }
 }
 

@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// The `Sec-WebSocket-Accept` value for a client's `Sec-WebSocket-Key` (RFC 6455 §4.2.2): the base64
 /// of the SHA-1 of the key followed by the protocol's GUID.
 ///
@@ -5,6 +7,14 @@
 /// the package takes no cryptography dependency for it.
 func webSocketAccept(key: String) -> String {
     base64(sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+}
+
+/// The `Sec-WebSocket-Accept` value for an upgrade request's headers, or `nil` when they are not a
+/// version 13 handshake with one `Sec-WebSocket-Key`.
+func webSocketAccept(_ headers: HTTPHeaders) -> String? {
+    let keys = headers["Sec-WebSocket-Key"]
+    guard keys.count == 1, headers["Sec-WebSocket-Version"] == ["13"] else { return nil }
+    return webSocketAccept(key: keys[0])
 }
 
 /// SHA-1 (RFC 3174) of a short message.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
@@ -111,6 +112,75 @@ struct NIOChannelTests {
         }
     }
 
+    @Test func requestHeadParserTakesPlainUpgradesAndLeavesTheRestToNIO() throws {
+        func parse(_ head: String) -> HTTPRequestHead? {
+            Array(head.utf8).withUnsafeBytes { RequestHeadParser.parse($0) }
+        }
+        let browser = parse(
+            "GET /graphql?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Protocol: graphql-ws\r\nSec-WebSocket-Protocol:graphql-transport-ws \r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: a=1;\tb=2"
+        )
+        let head = try #require(browser)
+        #expect(head.uri == "/graphql?x=1")
+        #expect(head.headers["sec-websocket-protocol"] == ["graphql-ws", "graphql-transport-ws"])
+        #expect(head.headers["Cookie"] == ["a=1;\tb=2"])
+        #expect(RequestHeadParser.isWebSocketUpgrade(head))
+        #expect(webSocketAccept(head.headers) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+
+        let plain = try #require(parse("GET / HTTP/1.1\r\nHost: x"))
+        #expect(!RequestHeadParser.isWebSocketUpgrade(plain))
+        // What HTTP allows beyond the strict form goes to NIO's parser.
+        let others = [
+            "POST /graphql HTTP/1.1\r\nHost: x",
+            "GET /graphql HTTP/1.0\r\nHost: x",
+            "GET  /graphql HTTP/1.1\r\nHost: x",
+            "GET /graphql HTTP/1.1\nHost: x",
+            "GET /graphql HTTP/1.1\r\nHost: x\r\n folded",
+            "GET /graphql HTTP/1.1\r\nUser-Agent: caf\u{e9}",
+            "GET /graphql HTTP/1.1\r\nBad Name: x",
+            "GET /graphql HTTP/1.1\r\n: x",
+            "GET /graphql HTTP/1.1\r\nContent-Length: 5",
+            "GET /graphql HTTP/1.1\r\nTransfer-Encoding: chunked",
+            "GET /graphql HTTP/1.1\r",
+            "",
+        ]
+        for other in others { #expect(parse(other) == nil, "\(other)") }
+
+        func headLength(_ bytes: String) -> Int? { Array(bytes.utf8).withUnsafeBytes(RequestHeadParser.headLength) }
+        #expect(headLength("GET / HTTP/1.1\r\nHost: x\r\n\r\n\u{81}") == 23)
+        #expect(headLength("\r\n\r\n") == 0)
+        #expect(headLength("GET / HTTP/1.1\r\n\r\r\n") == nil)
+        #expect(headLength("GET / HTTP/1.1\r\nHost: x\r\n\r") == nil)
+    }
+
+    /// Upgrade requests the first-request handler takes itself and ones it hands to NIO's HTTP/1
+    /// pipeline all become connections; the frames a client sends right after its request (in the
+    /// same write) reach the connection.
+    @Test func everyUpgradeRequestFormIsServed() async throws {
+        let request = { (extra: String) in
+            "GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\(extra)\r\n"
+        }
+        let initialise = RawWebSocket.maskedTextFrame(#"{"type":"connection_init"}"#)
+        let plain = Array(request("").utf8)
+        let forms: [(name: String, writes: [[UInt8]])] = [
+            ("in one write with the first frame", [plain + initialise]),
+            ("in pieces", [Array(plain[..<20]), Array(plain[20..<plain.count - 1]), Array(plain[(plain.count - 1)...]), initialise]),
+            ("with a value NIO's parser takes", [Array(request("User-Agent: caf\u{e9}\r\n").utf8), initialise]),
+            ("with a 20 KB cookie", [Array(request("Cookie: \(String(repeating: "c", count: 20_000))\r\n").utf8), initialise]),
+        ]
+        try await withBareNIOServer(try makeGraphQLServer()) { url in
+            for form in forms {
+                let answer = try await exchange(with: url, writes: form.writes, until: "connection_ack")
+                #expect(answer.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"), "\(form.name)")
+                #expect(answer.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), "\(form.name)")
+                #expect(answer.contains(#"{"type":"connection_ack"}"#), "\(form.name)")
+            }
+        }
+    }
+
     @Test func tasksOnTheEventLoopLeaveItsSocketsServed() async throws {
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let executor = EventLoopTaskExecutor.of(loop.next())
@@ -152,6 +222,29 @@ struct NIOChannelTests {
         #expect(answer == "ping")
         #expect(outcome.onLoop)
         #expect(outcome.stopped, "the echo came only after the spinning task ran out")
+    }
+}
+
+/// Writes `writes` to `url`'s server one by one, 10 ms apart, and returns what it answers, as text,
+/// until that contains `marker` or the server closes.
+private func exchange(with url: URL, writes: [[UInt8]], until marker: String) async throws -> String {
+    try await withTimeout {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: url.host!, port: url.port!) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            for bytes in writes {
+                try await outbound.write(ByteBuffer(bytes: bytes))
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            var answer = ""
+            for try await part in inbound {
+                answer += String(decoding: part.readableBytesView, as: UTF8.self)
+                if answer.contains(marker) { break }
+            }
+            return answer
+        }
     }
 }
 

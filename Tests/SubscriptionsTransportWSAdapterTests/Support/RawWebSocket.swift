@@ -51,8 +51,13 @@ final class RawWebSocket: Sendable {
         return socket
     }
 
-    /// Sends one masked text frame (RFC 6455 §5.2; an all-zero mask key leaves the payload as is).
+    /// Sends one masked text frame.
     func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: Self.maskedTextFrame(text)))
+    }
+
+    /// A masked text frame (RFC 6455 §5.2; an all-zero mask key leaves the payload as is).
+    static func maskedTextFrame(_ text: String) -> [UInt8] {
         let payload = Array(text.utf8)
         var frame: [UInt8] = [0x81]
         if payload.count < 126 {
@@ -63,7 +68,7 @@ final class RawWebSocket: Sendable {
         }
         frame.append(contentsOf: [0, 0, 0, 0])
         frame.append(contentsOf: payload)
-        try await channel.writeAndFlush(ByteBuffer(bytes: frame))
+        return frame
     }
 
     /// Reads until `done` says the bytes received so far suffice; it may consume what it used. Then
