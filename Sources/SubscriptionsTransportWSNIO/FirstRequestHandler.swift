@@ -101,6 +101,20 @@ final class FirstRequestHandler<NotUpgraded: Sendable>: ChannelInboundHandler, R
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard !decided else { return context.fireUserInboundEventTriggered(event) }
+        // The client ended its side (servers that allow half-closure, as Hummingbird's do), or the
+        // server is shutting down, before a whole request came: there is nothing to answer, and a
+        // connection left open would hold the server's shutdown.
+        if event as? ChannelEvent == .inputClosed || event is ChannelShouldQuiesceEvent {
+            decided = true
+            outcome.fail(ChannelError.eof)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if !decided {
             decided = true

@@ -181,6 +181,33 @@ struct NIOChannelTests {
         }
     }
 
+    /// A client that ends its side before a whole request came is closed: Hummingbird's servers
+    /// allow half-closure, and a connection left open would hold the server's shutdown for ever.
+    @Test func aClientThatLeavesBeforeItsRequestIsClosed() async throws {
+        try await withHummingbirdNIOServer(try makeGraphQLServer()) { url in
+            for sent in ["", "GET /graphql HTTP/1.1\r\nHost: x\r\n"] {
+                let ended = try await withTimeout(.seconds(30)) {
+                    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .connect(host: url.host!, port: url.port!) { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                                    wrappingChannelSynchronously: channel,
+                                    configuration: .init(isOutboundHalfClosureEnabled: true)
+                                )
+                            }
+                        }
+                    return try await channel.executeThenClose { inbound, outbound in
+                        if !sent.isEmpty { try await outbound.write(ByteBuffer(string: sent)) }
+                        outbound.finish()
+                        for try await _ in inbound {}
+                        return true
+                    }
+                }
+                #expect(ended, "after \(sent.count) bytes")
+            }
+        }
+    }
+
     @Test func tasksOnTheEventLoopLeaveItsSocketsServed() async throws {
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let executor = EventLoopTaskExecutor.of(loop.next())
