@@ -34,8 +34,10 @@ struct WebSocketConnector: Sendable {
     /// opened at once): a null pointer inside `swift_getTypeByMangledName`, while the first
     /// connections of the process instantiated the same generic types' metadata on two threads.
     /// Set-up takes microseconds and a client opens connections rarely, so taking turns costs
-    /// nothing measurable and removes that concurrency.
-    private static let pipelineSetUp = Lock(())
+    /// nothing measurable and removes that concurrency. (The guarded value is unused: a lock of
+    /// `()` made ThreadSanitizer report the zero-sized value's access as a race with the lock's own
+    /// fields.)
+    private static let pipelineSetUp = Lock(false)
 
     private enum UpgradeOutcome: Sendable {
         case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String?)
