@@ -7,6 +7,7 @@ package final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var waiters: [UInt64: CheckedContinuation<Value?, Never>] = [:]
+        var callbacks: [@Sendable (Value) -> Void] = []
         var nextTicket: UInt64 = 0
     }
 
@@ -22,15 +23,29 @@ package final class OneShot<Value: Sendable>: Sendable {
     /// - Returns: Whether this call set the value.
     @discardableResult
     package func fulfill(_ value: Value) -> Bool {
-        let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>]? in
+        let woken = state.withLock { state -> ([CheckedContinuation<Value?, Never>], [@Sendable (Value) -> Void])? in
             guard state.value == nil else { return nil }
             state.value = value
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters = [:]
+                state.callbacks = []
+            }
+            return (Array(state.waiters.values), state.callbacks)
         }
-        guard let waiters else { return false }
+        guard let (waiters, callbacks) = woken else { return false }
         for waiter in waiters { waiter.resume(returning: value) }
+        for callback in callbacks { callback(value) }
         return true
+    }
+
+    /// Calls `callback` with the value once it is set: at once if it is, otherwise on the thread
+    /// that sets it. For hosts that wait without a task.
+    package func whenFulfilled(_ callback: @escaping @Sendable (Value) -> Void) {
+        let value = state.withLock { state -> Value? in
+            if state.value == nil { state.callbacks.append(callback) }
+            return state.value
+        }
+        if let value { callback(value) }
     }
 
     /// Waits for the value, whatever happens to the waiting task.

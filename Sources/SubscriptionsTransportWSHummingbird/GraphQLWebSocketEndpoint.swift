@@ -192,7 +192,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             return
         }
         let session = WebSocketSession(
-            connection: served.makeConnection(request, nil),
+            connection: served.makeConnection(request, nil, ContinuousClock()),
             maxMessageBytes: served.maxMessageBytes,
             closeTimeout: closeTimeout,
             logger: logger

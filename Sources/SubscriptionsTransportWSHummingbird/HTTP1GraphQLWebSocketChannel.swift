@@ -56,9 +56,19 @@ extension HTTPServerBuilder {
 public struct HTTP1GraphQLWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     /// What a connection became once its first request was decided.
     public struct Value: ServerChildChannelValue {
-        let upgrade: EventLoopFuture<GraphQLWebSocketUpgradeResult<HTTPConnection>>
+        /// Completes for a WebSocket once it is done, for HTTP/1 once the first request is decided:
+        /// the connection's task waits once, not at every step of a WebSocket's life.
+        let outcome: EventLoopFuture<Outcome>
         /// The connection's channel.
         public let channel: any Channel
+    }
+
+    /// How a connection's first request was served.
+    enum Outcome: Sendable {
+        /// The connection was a GraphQL WebSocket, and it is done.
+        case webSocketFinished
+        /// The connection stayed HTTP/1.
+        case notUpgraded(HTTPConnection)
     }
 
     /// A connection that stayed HTTP/1.
@@ -100,16 +110,29 @@ public struct HTTP1GraphQLWebSocketChannel: ServerChildChannel, HTTPChannelHandl
                     return HTTPConnection(channel: asyncChannel, refusal: refusal)
                 }
             }
-            return Value(upgrade: upgrade, channel: channel)
+            let outcome = upgrade.flatMap { upgrade -> EventLoopFuture<Outcome> in
+                switch upgrade {
+                case .webSocket(let socket): socket.finished.map { .webSocketFinished }
+                case .notUpgraded(let connection): channel.eventLoop.makeSucceededFuture(.notUpgraded(connection))
+                }
+            }
+            return Value(outcome: outcome, channel: channel)
         }
     }
 
     /// Serves the connection: runs the GraphQL WebSocket, or answers HTTP/1 requests.
     public func handle(value: Value, logger: Logger) async {
         do {
-            switch try await value.upgrade.get() {
-            case .webSocket(let socket):
-                await socket.run()
+            // A cancelled task ends a WebSocket as if its socket went away.
+            let channel = value.channel
+            let outcome = try await withTaskCancellationHandler {
+                try await value.outcome.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            switch outcome {
+            case .webSocketFinished:
+                return
             case .notUpgraded(let connection):
                 if let refusal = connection.refusal {
                     logger.debug("GraphQL WebSocket upgrade refused", metadata: ["graphql_ws.refusal": "\(refusal)"])

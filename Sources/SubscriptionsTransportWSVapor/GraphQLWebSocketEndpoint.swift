@@ -219,7 +219,7 @@ public struct GraphQLWebSocketEndpoint: Sendable {
             webSocket.close(code: .protocolError, promise: nil)
             return
         }
-        let connection = served.makeConnection(request, nil)
+        let connection = served.makeConnection(request, nil, ContinuousClock())
         let inbound = InboundBuffer(maxMessageBytes: served.maxMessageBytes, budget: inboundBufferBytes)
         let register: @Sendable () -> Void = {
             webSocket.onText { _, text in inbound.append(.text(text)) }

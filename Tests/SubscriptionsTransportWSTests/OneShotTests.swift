@@ -35,3 +35,17 @@ struct OneShotTests {
         }
     }
 }
+
+@Suite("OneShot callbacks")
+struct OneShotCallbackTests {
+    @Test func callbacksRunOnceWithTheValueWhetherRegisteredBeforeOrAfter() {
+        let value = OneShot<Int>()
+        let seen = Lock<[String]>([])
+        value.whenFulfilled { number in seen.withLock { $0.append("early \(number)") } }
+        #expect(seen.withLock { $0 }.isEmpty)
+        value.fulfill(7)
+        value.fulfill(8)
+        value.whenFulfilled { number in seen.withLock { $0.append("late \(number)") } }
+        #expect(seen.withLock { $0 } == ["early 7", "late 7"])
+    }
+}

@@ -4,9 +4,9 @@ package struct ServedSubprotocol: Sendable {
     package let subprotocol: WebSocketSubprotocol
     /// The protocol's own inbound limit, so that a message over it closes with 1009 on either.
     package let maxMessageBytes: Int
-    /// Creates the protocol side of one accepted socket, given the request that opened it and the
-    /// executor its tasks prefer.
-    package let makeConnection: @Sendable (UpgradeRequest, (any TaskExecutor)?) -> any WebSocketServerConnection
+    /// Creates the protocol side of one accepted socket, given the request that opened it, the
+    /// executor its tasks prefer and the clock of its timers.
+    package let makeConnection: @Sendable (UpgradeRequest, (any TaskExecutor)?, any Clock<Duration>) -> any WebSocketServerConnection
 }
 
 extension GraphQLWebSocketServer {
@@ -16,7 +16,7 @@ extension GraphQLWebSocketServer {
             ServedSubprotocol(
                 subprotocol: subprotocol,
                 maxMessageBytes: maxInboundMessageBytes(for: subprotocol),
-                makeConnection: { makeConnection(speaking: subprotocol, request: $0, taskExecutor: $1) }
+                makeConnection: { makeConnection(speaking: subprotocol, request: $0, clock: $2, taskExecutor: $1) }
             )
         }
     }

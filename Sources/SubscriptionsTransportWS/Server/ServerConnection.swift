@@ -361,6 +361,12 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
         let (closure, initiator) = (state.closure, state.initiator)
         observe(.closed(closure, initiator: initiator))
         let (hooks, connections, finished, id) = (server.hooks, server.connections, finished, id)
+        guard hooks.onClose != nil || (context != nil && hooks.onDisconnect != nil) else {
+            // No hook to run: no task either.
+            connections.unregister(id)
+            finished.fulfill(())
+            return
+        }
         Task {
             if let context { await hooks.onDisconnect?(context, closure) }
             await hooks.onClose?(closure)
@@ -398,6 +404,17 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                 }
             }
         }
+    }
+
+    /// Starts the connection for a host that drives it from callbacks rather than from a task that
+    /// waits in ``run()``; `onFinished` is called once the connection has ended and every operation
+    /// and hook has finished.
+    ///
+    /// - Parameter onFinished: Called once, on the thread that finishes the connection's last work;
+    ///   it must not block.
+    public func start(onFinished: @escaping @Sendable () -> Void) {
+        state.withLock { start(&$0) }
+        finished.whenFulfilled { onFinished() }
     }
 
     /// Runs the connection until it has ended and every operation and hook has finished.

@@ -16,6 +16,9 @@ public protocol WebSocketServerConnection: Sendable {
     func close(code: UInt16, reason: String)
     /// Runs the connection until it ends and all its work has finished.
     func run() async
+    /// Starts the connection without a task waiting in ``run()``: `onFinished` is called once it has
+    /// ended and all its work has finished. A host calls either this or ``run()``, once.
+    func start(onFinished: @escaping @Sendable () -> Void)
 }
 
 extension WebSocketServerConnection {

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import SubscriptionsTransportWS
 import SubscriptionsTransportWSGraphQL
+import SubscriptionsTransportWSTesting
 import Synchronization
 import TestSupport
 import Testing
@@ -205,6 +206,67 @@ struct NIOChannelTests {
                 }
                 #expect(ended, "after \(sent.count) bytes")
             }
+        }
+    }
+
+    @Test func theEventLoopClockSleepsUntilItsDeadlineAndEndsAtOnceWhenCancelled() async throws {
+        let clock = EventLoopClock(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        try await withTimeout {
+            let deadline = clock.now.advanced(by: .milliseconds(20))
+            try await clock.sleep(until: deadline)
+            #expect(clock.now >= deadline)
+            // A deadline already past ends the sleep without error.
+            try await clock.sleep(until: clock.now.advanced(by: .seconds(-1)))
+
+            // An hour's sleep ends as soon as its task is cancelled, whether that comes before the
+            // sleep starts or while it waits.
+            let waiting = Task { try await clock.sleep(until: clock.now.advanced(by: .seconds(3600))) }
+            try await Task.sleep(for: .milliseconds(10))
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            let cancelledFirst = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await clock.sleep(until: clock.now.advanced(by: .seconds(3600)))
+            }
+            await #expect(throws: CancellationError.self) { try await cancelledFirst.value }
+        }
+    }
+
+    @Test func aSocketIsServedFromItsUpgradeWithoutTheHostRunningIt() async throws {
+        // A host that never calls `run()`: the connection starts at the upgrade, answers, and its
+        // `finished` completes once the client has closed.
+        let server = try makeGraphQLServer()
+        let endpoint = GraphQLWebSocketNIOEndpoint(server: server)
+        let sockets = Recorder<GraphQLWebSocketChannel>()
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try endpoint.configureHTTP1Pipeline(on: channel) { channel, _ in
+                        GraphQLWebSocketNIOEndpoint.respond(.notFound, on: channel)
+                    }
+                }
+            }
+        let url = graphQLURL(port: listener.channel.localAddress!.port!)
+        let listening = listener.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await listener.executeThenClose { inbound in
+                    for try await upgrade in inbound {
+                        if case .webSocket(let socket) = try await upgrade.get() { sockets.record(socket) }
+                    }
+                }
+            }
+            _ = try await connect(to: url, headers: graphQLTransportWSOffer) { socket in
+                #expect(try await socket.initialize() == ["type": "connection_ack"])
+                try await socket.send(["type": "subscribe", "id": "a", "payload": ["query": "{ hello(name: \"loop\") }"]])
+                #expect(try await socket.next() == ["type": "next", "id": "a", "payload": ["data": ["hello": "Hello loop"]]])
+                #expect(try await socket.next() == ["type": "complete", "id": "a"])
+            }
+            let served = sockets.values
+            #expect(served.count == 1)
+            for socket in served { try await withTimeout { try await socket.finished.get() } }
+            try await listening.close()
+            group.cancelAll()
         }
     }
 
