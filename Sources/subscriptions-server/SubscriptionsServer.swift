@@ -119,14 +119,37 @@ struct SubscriptionsServer: AsyncParsableCommand {
     )
     var authSecret: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Event loop threads (one per core serves sockets best). By default the cores this process may run on: its CPU affinity (taskset, cpuset) and cgroup CPU quota. Also read from NIO_SINGLETON_GROUP_LOOP_COUNT.",
+            valueName: "count"
+        )
+    )
+    var eventLoops: Int?
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if let eventLoops, eventLoops < 1 {
+            throw ValidationError("--event-loops must be at least 1")
         }
         if let authSecret, authSecret.utf8.count < 32 {
             // HS256 keys shorter than the hash are weak (RFC 7518 §3.2).
             throw ValidationError("--auth-secret must be at least 32 bytes")
         }
+    }
+
+    /// How many cores the process may run on (its CPU affinity, `Cpus_allowed` in
+    /// `/proc/self/status`), where the system says.
+    static var coresInAffinityMask: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        else { return nil }
+        let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, character in
+            count + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        return count > 0 ? count : nil
     }
 
     /// The TLS settings of `--tls-cert` and `--tls-key`, or `nil` to serve plain HTTP.
@@ -138,6 +161,14 @@ struct SubscriptionsServer: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before anything uses NIO's shared event loops. More loops than cores only take turns on
+        // them: on a server pinned to one core, a second loop doubled the thread switches per
+        // connection (NIO counts cgroup quotas and cpusets, not the affinity mask).
+        if let eventLoops {
+            NIOSingletons.groupLoopCountSuggestion = eventLoops
+        } else if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
+            NIOSingletons.groupLoopCountSuggestion = min(System.coreCount, Self.coresInAffinityMask ?? .max)
+        }
         var logger = Logger(label: "subscriptions-server")
         logger.logLevel = logLevel
         // Bootstrapped before anything makes a metric, so every metric reaches the registry.
