@@ -5,8 +5,10 @@ import NIOCore
 ///
 /// A connection's timers (the init timeout, keep-alive, the slow-client timeout) sleep on its
 /// socket's event loop instead of Dispatch's timer thread: starting and ending a sleep then wakes no
-/// other thread. A cancelled sleep ends at once; its loop timer is left to fire and do nothing, as
-/// removing it from the loop's queue costs a pass over every timer of the loop.
+/// other thread. A cancelled sleep ends at once and takes its timer off the loop. (Leaving it there
+/// to fire for nothing was tried: a burst of new connections then left thousands of acknowledged
+/// connections' init timeouts in the loop's queue, and each later cancellation of any timer of the
+/// loop, which searches that queue, cost 3% of the server's time.)
 struct EventLoopClock: Clock {
     typealias Instant = ContinuousClock.Instant
 
@@ -23,7 +25,7 @@ struct EventLoopClock: Clock {
                 guard sleep.wait(continuation) else { return }
                 let (seconds, attoseconds) = Instant.now.duration(to: deadline).components
                 let nanoseconds = max(0, seconds) * 1_000_000_000 + (seconds < 0 ? 0 : attoseconds / 1_000_000_000)
-                eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { sleep.end(throwing: nil) }
+                sleep.keep(eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { sleep.end(throwing: nil) })
             }
         } onCancel: {
             sleep.end(throwing: CancellationError())
@@ -40,6 +42,17 @@ struct EventLoopClock: Clock {
         }
 
         private let state = NIOLockedValueBox(State.starting)
+        /// The loop's timer, and whether the sleep was cancelled: whichever comes second cancels it.
+        private let timer = NIOLockedValueBox<(scheduled: Scheduled<Void>?, cancelled: Bool)>((nil, false))
+
+        /// Keeps the loop's timer, to cancel it with the sleep.
+        func keep(_ scheduled: Scheduled<Void>) {
+            let cancelled = timer.withLockedValue { timer in
+                timer.scheduled = scheduled
+                return timer.cancelled
+            }
+            if cancelled { scheduled.cancel() }
+        }
 
         /// Keeps the continuation; `false` when the sleep was cancelled first and is over.
         func wait(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
@@ -69,7 +82,15 @@ struct EventLoopClock: Clock {
                     return nil
                 }
             }
-            if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
+            if let error {
+                continuation?.resume(throwing: error)
+                timer.withLockedValue { timer in
+                    timer.cancelled = true
+                    return timer.scheduled
+                }?.cancel()
+            } else {
+                continuation?.resume()
+            }
         }
     }
 }
