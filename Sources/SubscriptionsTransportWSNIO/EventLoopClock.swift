@@ -23,36 +23,25 @@ struct EventLoopClock: Clock {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard sleep.wait(continuation) else { return }
-                let (seconds, attoseconds) = Instant.now.duration(to: deadline).components
-                let nanoseconds = max(0, seconds) * 1_000_000_000 + (seconds < 0 ? 0 : attoseconds / 1_000_000_000)
-                sleep.keep(eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { sleep.end(throwing: nil) })
+                let delay = TimeAmount.nanoseconds(max(0, Instant.now.duration(to: deadline).nanoseconds))
+                sleep.keep(eventLoop.scheduleTask(in: delay) { sleep.end(throwing: nil) })
             }
         } onCancel: {
             sleep.end(throwing: CancellationError())
         }
     }
 
-    /// One sleep: its continuation, resumed once, by the timer or by cancellation.
+    /// One sleep: its continuation, resumed once, by the timer or by cancellation, which also takes
+    /// the timer off the loop.
     private final class Sleep: Sendable {
         private enum State {
             case starting
-            case waiting(CheckedContinuation<Void, any Error>)
+            case waiting(CheckedContinuation<Void, any Error>, timer: Scheduled<Void>?)
             case cancelledBeforeWaiting
             case ended
         }
 
         private let state = NIOLockedValueBox(State.starting)
-        /// The loop's timer, and whether the sleep was cancelled: whichever comes second cancels it.
-        private let timer = NIOLockedValueBox<(scheduled: Scheduled<Void>?, cancelled: Bool)>((nil, false))
-
-        /// Keeps the loop's timer, to cancel it with the sleep.
-        func keep(_ scheduled: Scheduled<Void>) {
-            let cancelled = timer.withLockedValue { timer in
-                timer.scheduled = scheduled
-                return timer.cancelled
-            }
-            if cancelled { scheduled.cancel() }
-        }
 
         /// Keeps the continuation; `false` when the sleep was cancelled first and is over.
         func wait(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
@@ -61,35 +50,44 @@ struct EventLoopClock: Clock {
                     state = .ended
                     return true
                 }
-                state = .waiting(continuation)
+                state = .waiting(continuation, timer: nil)
                 return false
             }
             if cancelled { continuation.resume(throwing: CancellationError()) }
             return !cancelled
         }
 
+        /// Keeps the loop's timer, to cancel it with the sleep; cancels it at once when the sleep
+        /// already ended.
+        func keep(_ timer: Scheduled<Void>) {
+            let ended = state.withLockedValue { state in
+                guard case .waiting(let continuation, nil) = state else { return true }
+                state = .waiting(continuation, timer: timer)
+                return false
+            }
+            if ended { timer.cancel() }
+        }
+
         /// Ends the sleep, normally or with `error`; later calls do nothing.
         func end(throwing error: (any Error)?) {
-            let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            let waiting = state.withLockedValue { state -> (CheckedContinuation<Void, any Error>, Scheduled<Void>?)? in
                 switch state {
                 case .starting:
                     if error != nil { state = .cancelledBeforeWaiting }
                     return nil
-                case .waiting(let continuation):
+                case .waiting(let continuation, let timer):
                     state = .ended
-                    return continuation
+                    return (continuation, timer)
                 case .cancelledBeforeWaiting, .ended:
                     return nil
                 }
             }
+            guard let (continuation, timer) = waiting else { return }
             if let error {
-                continuation?.resume(throwing: error)
-                timer.withLockedValue { timer in
-                    timer.cancelled = true
-                    return timer.scheduled
-                }?.cancel()
+                continuation.resume(throwing: error)
+                timer?.cancel()
             } else {
-                continuation?.resume()
+                continuation.resume()
             }
         }
     }

@@ -11,7 +11,6 @@ import SubscriptionsTransportWS
 public struct GraphQLWebSocketChannel: Sendable {
     /// The protocol the socket speaks, as negotiated during the upgrade.
     public let subprotocol: WebSocketSubprotocol
-    private let channel: any Channel
     private let connection: any WebSocketServerConnection
 
     /// Completes once the connection has ended, every operation and hook has finished, and the
@@ -50,7 +49,6 @@ public struct GraphQLWebSocketChannel: Sendable {
             }
         }
         self.subprotocol = served.subprotocol
-        self.channel = channel
         self.connection = connection
         self.finished = ended.futureResult.and(channel.closeFuture).map { _ in }
     }
