@@ -302,6 +302,9 @@ public struct GraphQLSwiftExecutor<Context: Sendable>: GraphQLExecutor {
     /// How many shared executions are live (see ``SubscriptionSharing``).
     public var sharedExecutionCount: Int { sharedExecutions.count }
 
+    /// How many subscribers of shared executions take their results grouped by connection.
+    var batchedSharedSubscriberCount: Int { sharedExecutions.batchedSubscriberCount }
+
     /// How many distinct documents are kept parsed and validated.
     public var cachedDocumentCount: Int { documents.count }
 

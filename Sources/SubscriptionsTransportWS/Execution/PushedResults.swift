@@ -30,6 +30,11 @@ public struct ResultSink: Sendable {
     /// all its operations to the transport, so a producer flushes each connection once.
     public let connection: ObjectIdentifier
 
+    /// The connection and the operation's run, when the connection takes one result for several of
+    /// its operations at once (it has no per-result hook): a producer serving many of them groups
+    /// them by connection instead of sending to each sink.
+    package let batch: (target: any ResultBatchTarget, run: UInt64)?
+
     /// Creates a sink; the connection makes one per operation.
     ///
     /// - Parameters:
@@ -44,6 +49,19 @@ public struct ResultSink: Sendable {
         self.connection = connection
         self.deliver = deliver
         self.wake = flush
+        self.batch = nil
+    }
+
+    package init(
+        connection: ObjectIdentifier,
+        deliver: @escaping @Sendable (ExecutionResult) -> ResultDelivery,
+        flush: @escaping @Sendable () -> Void,
+        batch: (target: any ResultBatchTarget, run: UInt64)?
+    ) {
+        self.connection = connection
+        self.deliver = deliver
+        self.wake = flush
+        self.batch = batch
     }
 
     /// Queues one result for the client without waiting. Nothing is written before ``flush()``.
@@ -70,4 +88,21 @@ public enum ResultDelivery: Sendable, Hashable {
     /// reads too slowly to keep up, and the result was dropped. The producer should end the
     /// operation with an error (it cannot wait for this one client without holding up the others).
     case clientTooSlow
+}
+
+/// A connection that queues one result for several of its operations under one lock: what a shared
+/// execution serving thousands of subscribers calls once per connection rather than once per
+/// subscriber.
+package protocol ResultBatchTarget: AnyObject, Sendable {
+    /// Queues the frame of `result` for each run in `runs` without waking the transport.
+    ///
+    /// - Parameters:
+    ///   - result: The result, the same for every run.
+    ///   - runs: The operations' runs.
+    ///   - refused: Gets the position in `runs` and the outcome of every run that did not take it;
+    ///     those take no more results.
+    func queue(_ result: ExecutionResult, forRuns runs: [UInt64], refused: inout [(index: Int, delivery: ResultDelivery)])
+
+    /// Hands what was queued to the transport.
+    func wakeTransport()
 }

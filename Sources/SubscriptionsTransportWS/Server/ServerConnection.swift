@@ -15,7 +15,7 @@ import SubscriptionsConcurrency
 /// finished. They are tasks of their own rather than child tasks of ``run()`` because their inputs
 /// arrive on the host's threads (an event loop), not in a task; an idle connection therefore holds
 /// no task but the host's own.
-public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerConnection {
+public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerConnection, ResultBatchTarget {
     typealias Context = Executor.Context
 
     /// Numbers the connections of one server from 1, in the order they were created; observers and
@@ -485,7 +485,8 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
                     to: ResultSink(
                         connection: ObjectIdentifier(self),
                         deliver: deliverResult,
-                        flush: { [outbound] in outbound.wakeTransport() }
+                        flush: { [outbound] in outbound.wakeTransport() },
+                        batch: onNext == nil ? (self, run) : nil
                     )
                 )
             } catch {
@@ -575,6 +576,27 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
             guard let frame = state.machine.resultFrame(run: run, result) else { return .operationEnded }
             return outbound.queueQuietly(frame)
         }
+    }
+
+    package func queue(
+        _ result: ExecutionResult,
+        forRuns runs: [UInt64],
+        refused: inout [(index: Int, delivery: ResultDelivery)]
+    ) {
+        state.withLock { state in
+            for (index, run) in runs.enumerated() {
+                guard let frame = state.machine.resultFrame(run: run, result) else {
+                    refused.append((index, .operationEnded))
+                    continue
+                }
+                let delivery = outbound.queueQuietly(frame)
+                if delivery != .delivered { refused.append((index, delivery)) }
+            }
+        }
+    }
+
+    package func wakeTransport() {
+        outbound.wakeTransport()
     }
 
     private func report(_ run: UInt64, _ output: OperationOutput) {

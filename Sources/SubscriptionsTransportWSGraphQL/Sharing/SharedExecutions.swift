@@ -20,6 +20,13 @@ final class SharedExecutions: Sendable {
     /// How many shared executions are live.
     var count: Int { groups.withLock { $0.count } }
 
+    /// How many subscribers take their results grouped by connection.
+    var batchedSubscriberCount: Int {
+        groups.withLock { Array($0.values) }.reduce(0) { count, group in
+            count + group.members.count { $0.batch != nil }
+        }
+    }
+
     /// Subscribes to the shared execution for `key`, starting it when there is none.
     ///
     /// - Parameters:
@@ -50,6 +57,7 @@ final class SharedExecutions: Sendable {
             return (group, true)
         }
         buffer.setOnClose { [weak self] in self?.leave(group, buffer: buffer, key: key) }
+        buffer.setOnPushed { [weak group] in group?.membersChanged() }
         guard starts else { return .stream(SharedResults(buffer: buffer)) }
 
         switch await plan.sourceStream(rootValue: rootValue, context: resolverContext) {
@@ -80,21 +88,12 @@ final class SharedExecutions: Sendable {
         to group: SharedExecution
     ) async {
         var events = source.makeAsyncIterator()
+        var delivery = Delivery()
         do {
             while let event = try await events.next(), !Task.isCancelled {
                 let result = ExecutionResult(encodedJSON: await plan.execute(rootValue: assumeSendable(event), context: context))
-                // Every subscriber's frame is queued first, then every connection is woken once:
-                // their transports write together rather than one frame at a time. A connection's
-                // subscribers usually follow one another, so most need no set lookup.
-                var sinks: [ResultSink] = []
-                var connections: Set<ObjectIdentifier> = []
-                var lastConnection: ObjectIdentifier?
-                for member in group.members {
-                    guard let sink = member.offer(result), sink.connection != lastConnection else { continue }
-                    lastConnection = sink.connection
-                    if connections.insert(sink.connection).inserted { sinks.append(sink) }
-                }
-                for sink in sinks { sink.flush() }
+                delivery.update(from: group)
+                delivery.deliver(result)
             }
             for member in group.members { member.finish(nil) }
         } catch is CancellationError {
@@ -121,6 +120,77 @@ final class SharedExecutions: Sendable {
     }
 }
 
+/// How the pump reaches the subscribers of one shared execution, rebuilt when they change.
+///
+/// Subscribers whose connection takes results in batches (``ResultBatchTarget``) are grouped by
+/// connection: each event costs one call and one lock per connection, and touches none of those
+/// subscribers' own state. The others are offered each result one by one.
+private struct Delivery {
+    private struct Connection {
+        let target: any ResultBatchTarget
+        var runs: [UInt64] = []
+        var members: [SharedResultBuffer] = []
+    }
+
+    /// The members' version this was built from; `nil` when it must be rebuilt.
+    private var version: UInt64?
+    private var connections: [Connection] = []
+    private var others: [SharedResultBuffer] = []
+    private var refused: [(index: Int, delivery: ResultDelivery)] = []
+
+    /// Rebuilds the grouping if the members changed since it was built.
+    mutating func update(from group: SharedExecution) {
+        let (version, members) = group.membersIfChanged(since: self.version)
+        guard let members else { return }
+        self.version = version
+        connections = []
+        others = []
+        var positions: [ObjectIdentifier: Int] = [:]
+        for member in members {
+            guard let (target, run) = member.batch else {
+                others.append(member)
+                continue
+            }
+            let position = positions[ObjectIdentifier(target)] ?? connections.count
+            if position == connections.count {
+                positions[ObjectIdentifier(target)] = position
+                connections.append(Connection(target: target))
+            }
+            connections[position].runs.append(run)
+            connections[position].members.append(member)
+        }
+    }
+
+    /// Queues `result` for every subscriber, then wakes each connection once, so that their
+    /// transports write together.
+    mutating func deliver(_ result: ExecutionResult) {
+        var sinks: [ResultSink] = []
+        var flushed: Set<ObjectIdentifier> = []
+        var lastConnection: ObjectIdentifier?
+        for member in others {
+            guard let sink = member.offer(result), sink.connection != lastConnection else { continue }
+            lastConnection = sink.connection
+            if flushed.insert(sink.connection).inserted { sinks.append(sink) }
+        }
+        for connection in connections {
+            connection.target.queue(result, forRuns: connection.runs, refused: &refused)
+            guard !refused.isEmpty else { continue }
+            for (index, delivery) in refused {
+                switch delivery {
+                case .delivered: break
+                case .operationEnded: connection.members[index].close()
+                case .clientTooSlow: connection.members[index].endTooSlow()
+                }
+            }
+            refused.removeAll(keepingCapacity: true)
+            // Those subscribers take nothing more: group again before the next result.
+            version = nil
+        }
+        for connection in connections { connection.target.wakeTransport() }
+        for sink in sinks { sink.flush() }
+    }
+}
+
 /// One shared execution: its subscribers and the task that pumps events to them.
 final class SharedExecution: Sendable {
     private struct State {
@@ -129,16 +199,31 @@ final class SharedExecution: Sendable {
         var positions: [ObjectIdentifier: Int] = [:]
         var pump: Task<Void, Never>?
         var cancelled = false
+        /// Changes whenever a member joins, leaves or starts taking pushed results.
+        var version: UInt64 = 0
     }
 
     private let state = Lock(State())
 
     var members: [SharedResultBuffer] { state.withLock { $0.members } }
 
+    /// The members and their version, unless the version is still `version`.
+    func membersIfChanged(since version: UInt64?) -> (UInt64, [SharedResultBuffer]?) {
+        state.withLock { state in
+            (state.version, state.version == version ? nil : state.members)
+        }
+    }
+
+    /// A member started taking pushed results.
+    func membersChanged() {
+        state.withLock { $0.version &+= 1 }
+    }
+
     func add(_ member: SharedResultBuffer) {
         state.withLock { state in
             state.positions[ObjectIdentifier(member)] = state.members.count
             state.members.append(member)
+            state.version &+= 1
         }
     }
 
@@ -153,6 +238,7 @@ final class SharedExecution: Sendable {
                     state.members[position] = last
                     state.positions[ObjectIdentifier(last)] = position
                 }
+                state.version &+= 1
             }
             return state.members.isEmpty
         }

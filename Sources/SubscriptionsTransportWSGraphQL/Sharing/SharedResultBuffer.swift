@@ -21,6 +21,8 @@ final class SharedResultBuffer: Sendable {
         /// The subscriber has gone: nothing more is queued.
         var closed = false
         var onClose: (@Sendable () -> Void)?
+        /// Run once the sink takes over, so the pump can deliver by connection.
+        var onPushed: (@Sendable () -> Void)?
         /// Where results go when the subscriber takes them pushed.
         var sink: ResultSink?
     }
@@ -44,6 +46,25 @@ final class SharedResultBuffer: Sendable {
             return false
         }
         if runNow { onClose() }
+    }
+
+    /// Sets what to run once the subscriber's sink takes its results (so that the pump can deliver
+    /// them by connection from then on).
+    func setOnPushed(_ onPushed: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onPushed = onPushed }
+    }
+
+    /// The connection and run that take this subscriber's results in batches, while its sink does
+    /// and it is not over.
+    var batch: (target: any ResultBatchTarget, run: UInt64)? {
+        state.withLock { state in
+            state.closed || state.ending != nil ? nil : state.sink?.batch
+        }
+    }
+
+    /// Ends a subscriber whose connection refused a result because its client reads too slowly.
+    func endTooSlow() {
+        finish(Self.tooSlow)
     }
 
     /// Offers a result without waiting: queues it, or sends it to the subscriber's sink (without
@@ -83,14 +104,16 @@ final class SharedResultBuffer: Sendable {
         // Results queued before the sink came go first; the sink takes over once the queue is empty,
         // so the order holds.
         while true {
-            let queued = state.withLock { state -> [ExecutionResult]? in
+            let (queued, onPushed) = state.withLock { state -> ([ExecutionResult]?, (@Sendable () -> Void)?) in
                 guard !state.results.isEmpty else {
-                    if !state.closed, state.ending == nil { state.sink = sink }
-                    return nil
+                    guard !state.closed, state.ending == nil else { return (nil, nil) }
+                    state.sink = sink
+                    return (nil, state.onPushed.take())
                 }
                 defer { state.results.removeAll() }
-                return Array(state.results)
+                return (Array(state.results), nil)
             }
+            onPushed?()
             guard let queued else { break }
             for result in queued where sink.send(result) != .delivered {
                 close()

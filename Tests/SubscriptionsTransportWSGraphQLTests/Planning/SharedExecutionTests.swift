@@ -194,6 +194,90 @@ struct SharedExecutionTests {
         #expect(group.members.isEmpty)
     }
 
+    /// Runs one graphql-transport-ws connection per entry of `subscriptions` (the ids it subscribes
+    /// with to `news`, context group "all") on `executor`, with nobody draining their outbound queues,
+    /// and hands the body the connections once every subscriber takes its results grouped by
+    /// connection.
+    static func withSubscribedConnections(
+        _ subscriptions: [[String]],
+        executor: GraphQLSwiftExecutor<JSONObject>,
+        outboundBufferBytes: Int = 1 << 20,
+        _ body: ([ServerConnection<GraphQLSwiftExecutor<JSONObject>>]) async throws -> Void
+    ) async throws {
+        let options = GraphQLTransportWSServerOptions(connectionInitWaitTimeout: nil, outboundBufferBytes: outboundBufferBytes)
+        let server = GraphQLWebSocketServer(executor: executor, graphQLTransportWS: options)
+        let connections = subscriptions.map { _ in server.makeConnection(speaking: .graphQLTransportWS) }
+        try await withThrowingDiscardingTaskGroup { group in
+            for (connection, ids) in zip(connections, subscriptions) {
+                group.addTask { await connection.run() }
+                connection.receive(.text(#"{"type":"connection_init","payload":{"group":"all"}}"#))
+                #expect(await connection.outbound.nextBatch() == [.text(Array(#"{"type":"connection_ack"}"#.utf8))])
+                for id in ids {
+                    connection.receive(
+                        .text(#"{"id":"\#(id)","type":"subscribe","payload":{"query":"subscription { topic(name: \"news\") }"}}"#)
+                    )
+                }
+            }
+            let subscribers = subscriptions.map(\.count).reduce(0, +)
+            await eventually { executor.batchedSharedSubscriberCount == subscribers }
+            try await body(connections)
+            for connection in connections { connection.transportClosed() }
+        }
+    }
+
+    /// The texts of the next batch of frames a connection queued.
+    static func nextFrames(_ connection: ServerConnection<GraphQLSwiftExecutor<JSONObject>>) async -> [String] {
+        await connection.outbound.nextBatch()?.compactMap(\.text) ?? []
+    }
+
+    static func next(_ id: String, _ value: Int) -> String {
+        #"{"type":"next","id":"\#(id)","payload":{"data":{"topic":\#(value)}}}"#
+    }
+
+    @Test func subscribersOnConnectionsGetEachResultOnceAndOneStoppingLeavesTheOthers() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        try await Self.withSubscribedConnections([["a", "b"], ["c"]], executor: executor) { connections in
+            #expect(topics.sourcesCreated.load(ordering: .relaxed) == 1)
+            topics.publish(1, to: "news")
+            #expect(await Self.nextFrames(connections[0]) == [Self.next("a", 1), Self.next("b", 1)])
+            #expect(await Self.nextFrames(connections[1]) == [Self.next("c", 1)])
+            connections[0].receive(.text(#"{"id":"a","type":"complete"}"#))
+            await eventually { executor.batchedSharedSubscriberCount == 2 }
+            topics.publish(2, to: "news")
+            #expect(await Self.nextFrames(connections[0]) == [Self.next("b", 2)])
+            #expect(await Self.nextFrames(connections[1]) == [Self.next("c", 2)])
+            topics.finish("news")
+            #expect(await Self.nextFrames(connections[0]) == [#"{"type":"complete","id":"b"}"#])
+            #expect(await Self.nextFrames(connections[1]) == [#"{"type":"complete","id":"c"}"#])
+            // One execution per event, whoever it reached.
+            #expect(topics.executions.load(ordering: .relaxed) == 2)
+        }
+    }
+
+    @Test func aConnectionTooFarBehindEndsItsSubscribersAloneAsTooSlow() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        // Each result frame is 58 bytes: the third finds 116 waiting, within the budget of 120, and
+        // the fourth finds 174.
+        try await Self.withSubscribedConnections([["slow"], ["fast"]], executor: executor, outboundBufferBytes: 120) {
+            connections in
+            for value in 0..<6 {
+                topics.publish(value, to: "news")
+                // The fast client takes each result before the next event; the slow one reads nothing.
+                #expect(await Self.nextFrames(connections[1]) == [Self.next("fast", value)])
+            }
+            var slowFrames: [String] = []
+            while slowFrames.count < 4 { slowFrames += await Self.nextFrames(connections[0]) }
+            #expect(
+                slowFrames == (0..<3).map { Self.next("slow", $0) } + [
+                    #"{"type":"error","id":"slow","payload":[{"message":"Subscriber too slow"}]}"#
+                ]
+            )
+            #expect(executor.batchedSharedSubscriberCount == 1)
+        }
+    }
+
     @Test func fieldsNotDeclaredShareableAreNotShared() async throws {
         let executor = try Self.executor(Topics())
         let request = OperationRequest(query: "subscription { counter(n: 3) }")
