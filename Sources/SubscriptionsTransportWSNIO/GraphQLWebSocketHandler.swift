@@ -46,6 +46,11 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var pingTimer: RepeatedTask?
     /// A drain is scheduled after the coalescing interval, while output streams.
     private var followUpScheduled = false
+    /// When the last drain wrote something: output that comes again within a few coalescing
+    /// intervals streams.
+    private var lastOutput = NIODeadline.distantPast
+    /// Four coalescing intervals.
+    private let streamingWindow: TimeAmount
     private var scheduler: EventLoopOutputScheduler?
     private var followUpDrain: (@Sendable () -> Void)?
     private var awaitingPong = false
@@ -56,6 +61,8 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.connection = connection
         self.maxMessageBytes = maxMessageBytes
         self.configuration = configuration
+        let (window, overflow) = configuration.outputCoalescing.nanoseconds.multipliedReportingOverflow(by: 4)
+        streamingWindow = .nanoseconds(overflow ? .max : window)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -274,14 +281,24 @@ final class GraphQLWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             waitingForWritability = true
             return
         }
-        if written == 0 {
-            // Quiet: be woken by the next frame. One may have come since the last look.
+        if written == 0 || !outputStreams() {
+            // Quiet, or output now and then (one event for many subscribers): be woken by the next
+            // frame rather than looking again after the coalescing interval, which would touch every
+            // such channel twice per event. One may have come since the last look.
             guard let late = connection.outbound.takeReady(orNotify: outputReady) else { return endOutput(context) }
             guard !late.isEmpty else { return }
             written += write(late, context: context)
             if outputEnded { return }
         }
         scheduleFollowUp(context)
+    }
+
+    /// Notes that a drain wrote; returns whether the drain before it wrote within four coalescing
+    /// intervals, that is whether the output streams.
+    private func outputStreams() -> Bool {
+        let now = NIODeadline.now()
+        defer { lastOutput = now }
+        return now - lastOutput < streamingWindow
     }
 
     private func scheduleFollowUp(_ context: ChannelHandlerContext) {
