@@ -46,10 +46,7 @@ public struct ResultSink: Sendable {
         deliver: @escaping @Sendable (ExecutionResult) -> ResultDelivery,
         flush: @escaping @Sendable () -> Void
     ) {
-        self.connection = connection
-        self.deliver = deliver
-        self.wake = flush
-        self.batch = nil
+        self.init(connection: connection, deliver: deliver, flush: flush, batch: nil)
     }
 
     package init(

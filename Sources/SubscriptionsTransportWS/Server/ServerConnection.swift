@@ -572,10 +572,12 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     /// Queues a pushed result without waking the transport, unless the client is too far behind or
     /// the run is over.
     private func deliver(_ run: UInt64, _ result: ExecutionResult) -> ResultDelivery {
-        state.withLock { state in
-            guard let frame = state.machine.resultFrame(run: run, result) else { return .operationEnded }
-            return outbound.queueQuietly(frame)
-        }
+        state.withLock { queue(result, forRun: run, in: $0) }
+    }
+
+    private func queue(_ result: ExecutionResult, forRun run: UInt64, in state: State) -> ResultDelivery {
+        guard let frame = state.machine.resultFrame(run: run, result) else { return .operationEnded }
+        return outbound.queueQuietly(frame)
     }
 
     package func queue(
@@ -585,11 +587,7 @@ public final class ServerConnection<Executor: GraphQLExecutor>: WebSocketServerC
     ) {
         state.withLock { state in
             for (index, run) in runs.enumerated() {
-                guard let frame = state.machine.resultFrame(run: run, result) else {
-                    refused.append((index, .operationEnded))
-                    continue
-                }
-                let delivery = outbound.queueQuietly(frame)
+                let delivery = queue(result, forRun: run, in: state)
                 if delivery != .delivered { refused.append((index, delivery)) }
             }
         }
