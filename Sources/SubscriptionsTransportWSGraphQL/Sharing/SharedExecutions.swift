@@ -172,21 +172,22 @@ private struct Delivery {
             lastConnection = sink.connection
             if flushed.insert(sink.connection).inserted { sinks.append(sink) }
         }
-        for connection in connections {
-            connection.target.queue(result, forRuns: connection.runs, refused: &refused)
+        // By index: a loop over copies would retain each connection and its lists per event.
+        for position in connections.indices {
+            connections[position].target.queue(result, forRuns: connections[position].runs, refused: &refused)
             guard !refused.isEmpty else { continue }
             for (index, delivery) in refused {
                 switch delivery {
                 case .delivered: break
-                case .operationEnded: connection.members[index].close()
-                case .clientTooSlow: connection.members[index].endTooSlow()
+                case .operationEnded: connections[position].members[index].close()
+                case .clientTooSlow: connections[position].members[index].endTooSlow()
                 }
             }
             refused.removeAll(keepingCapacity: true)
             // Those subscribers take nothing more: group again before the next result.
             version = nil
         }
-        for connection in connections { connection.target.wakeTransport() }
+        for position in connections.indices { connections[position].target.wakeTransport() }
         for sink in sinks { sink.flush() }
     }
 }
@@ -246,11 +247,14 @@ final class SharedExecution: Sendable {
 
     /// Starts the pump, unless every subscriber already left.
     ///
-    /// The pump is a task of its own: it serves every subscriber and outlives any one of them.
+    /// The pump is a task of its own: it serves every subscriber and outlives any one of them. It
+    /// prefers the task executor of the subscriber that starts it (on SwiftNIO, that connection's
+    /// event loop), so that an event's results are queued on the thread that writes them.
     func start(_ pump: @escaping @Sendable () async -> Void) {
+        let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
         state.withLock { state in
             guard !state.cancelled else { return }
-            state.pump = Task(operation: pump)
+            state.pump = Task(executorPreference: executor, operation: pump)
         }
     }
 

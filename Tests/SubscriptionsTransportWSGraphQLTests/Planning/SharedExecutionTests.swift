@@ -1,3 +1,4 @@
+import Dispatch
 import GraphQL
 import SubscriptionsConcurrency
 import SubscriptionsTransportWS
@@ -15,6 +16,8 @@ struct SharedExecutionTests {
         private let terminations = Lock(0)
         let sourcesCreated = Atomic(0)
         let executions = Atomic(0)
+        /// The task executor the last execution preferred.
+        let lastPreferredExecutor = Lock<(any TaskExecutor)?>(nil)
 
         func stream(_ topic: String) -> AsyncStream<Int> {
             sourcesCreated.add(1, ordering: .relaxed)
@@ -44,6 +47,8 @@ struct SharedExecutionTests {
                 args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))],
                 resolve: { source, _, context, _ in
                     topics.executions.add(1, ordering: .relaxed)
+                    let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+                    topics.lastPreferredExecutor.withLock { $0 = preferred }
                     if (context as? JSONObject)?["fail"] == true { throw ResolverFailure(description: "failing context") }
                     return source
                 },
@@ -277,6 +282,36 @@ struct SharedExecutionTests {
             )
             #expect(executor.batchedSharedSubscriberCount == 1)
         }
+    }
+
+    /// Runs its jobs on a serial queue of its own, like a connection's event loop.
+    final class QueueTaskExecutor: TaskExecutor {
+        private let queue = DispatchQueue(label: "SharedExecutionTests.QueueTaskExecutor")
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+    }
+
+    @Test func theSharedExecutionRunsOnTheTaskExecutorOfTheSubscriberThatStartedIt() async throws {
+        let topics = Topics()
+        let executor = try Self.executor(topics)
+        let first = QueueTaskExecutor()
+        let firstResults = try await withTaskExecutorPreference(first) {
+            try await Self.subscribe(executor, topic: "news", context: ["group": "all"])
+        }
+        // A later subscriber with a preference of its own joins the same execution.
+        let laterResults = try await withTaskExecutorPreference(QueueTaskExecutor()) {
+            try await Self.subscribe(executor, topic: "news", context: ["group": "all"])
+        }
+        #expect(executor.sharedExecutionCount == 1)
+        topics.publish(1, to: "news")
+        topics.finish("news")
+        #expect(await Self.collect(firstResults).0 == [["data": ["topic": 1]]])
+        #expect(await Self.collect(laterResults).0 == [["data": ["topic": 1]]])
+        let preferred = topics.lastPreferredExecutor.withLock { $0 }
+        #expect(preferred as? QueueTaskExecutor === first)
     }
 
     @Test func fieldsNotDeclaredShareableAreNotShared() async throws {
