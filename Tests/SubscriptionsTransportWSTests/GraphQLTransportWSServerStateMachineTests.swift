@@ -382,6 +382,21 @@ struct GraphQLTransportWSServerStateMachineTests {
         #expect(machine.operation(run: 1, produced: .completed) == [])
     }
 
+    @Test func resultFramesCarryLongAndEscapedIdsAsTheClientSentThem() {
+        var machine = Self.acknowledged()
+        // Longer than a string's inline storage (15 bytes), with characters that JSON escapes.
+        let id = #"a \"quoted\" id, longer than fifteen bytes: é"#
+        _ = machine.received(Self.subscribe(id))
+        #expect(
+            machine.resultFrame(run: 1, ExecutionResult(["data": ["t": 1]]))
+                == Array(#"{"type":"next","id":"\#(id)","payload":{"data":{"t":1}}}"#.utf8)
+        )
+        _ = machine.received(Self.subscribe("é"))
+        #expect(
+            machine.resultFrame(run: 2, ExecutionResult(["data": ["t": 2]])) == Array(#"{"type":"next","id":"é","payload":{"data":{"t":2}}}"#.utf8)
+        )
+    }
+
     @Test func resultWithErrorsIsOneNextWithBothKeys() {
         var machine = Self.acknowledged()
         _ = machine.received(Self.subscribe("1"))

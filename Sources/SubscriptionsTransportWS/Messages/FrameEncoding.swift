@@ -18,22 +18,30 @@ enum FrameEncoding {
         return frame
     }
 
-    /// The bytes of a frame up to its payload, `{"type":"…","id":…,"payload":`: the same for every
-    /// result of one operation, so computed once per operation.
-    static func prefix(type: StaticString, id: OperationID) -> [UInt8] {
-        var prefix = frame(type: type, id: id, payload: [])
-        prefix.removeLast()
-        return prefix
+    /// An id's JSON text as frames carry it. Kept as a `String`, a short id (up to 15 bytes, as
+    /// clients' ids are) is stored inline: building a result frame then reads no memory of its own.
+    static func encodedID(_ id: OperationID) -> String {
+        var bytes: [UInt8] = []
+        bytes.appendJSON(id.jsonValue)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A frame made of a ``prefix(type:id:)`` and a payload.
-    static func frame(prefix: [UInt8], payload: [UInt8]) -> [UInt8] {
-        var frame: [UInt8] = []
-        frame.reserveCapacity(prefix.count + payload.count + 1)
-        frame.append(contentsOf: prefix)
-        frame.append(contentsOf: payload)
-        frame.append(UInt8(ascii: "}"))
-        return frame
+    /// The frame `{"type":"…","id":…,"payload":…}` of one result, from the id's ``encodedID(_:)``.
+    static func resultFrame(type: StaticString, encodedID: String, payload: [UInt8]) -> [UInt8] {
+        var encodedID = encodedID
+        return encodedID.withUTF8 { id in
+            let type = UnsafeBufferPointer(start: type.utf8Start, count: type.utf8CodeUnitCount)
+            var frame: [UInt8] = []
+            frame.reserveCapacity(32 + type.count + id.count + payload.count)
+            frame.append(contentsOf: #"{"type":""#.utf8)
+            frame.append(contentsOf: type)
+            frame.append(contentsOf: #"","id":"#.utf8)
+            frame.append(contentsOf: id)
+            frame.append(contentsOf: #","payload":"#.utf8)
+            frame.append(contentsOf: payload)
+            frame.append(UInt8(ascii: "}"))
+            return frame
+        }
     }
 
     static func messagePayload(_ message: String) -> [UInt8] {

@@ -76,11 +76,11 @@ protocol ServerStateMachine {
 
 /// The live operations of a connection, shared by both protocols' machines.
 struct OperationTable {
-    /// A live run: its id in the JSON form the client used (for echoing), and the first bytes of
-    /// every result frame it sends.
+    /// A live run: its id in the JSON form the client used (for echoing), and that id's JSON text
+    /// for its result frames.
     private struct LiveRun {
         let id: OperationID
-        let resultPrefix: [UInt8]
+        let encodedID: String
     }
 
     /// Live runs by id.
@@ -100,13 +100,13 @@ struct OperationTable {
 
     /// The frame of one result of a live run, or `nil` when the run is not live.
     func resultFrame(run: UInt64, _ result: ExecutionResult) -> [UInt8]? {
-        live[run].map { FrameEncoding.frame(prefix: $0.resultPrefix, payload: result.encodedJSON) }
+        live[run].map { FrameEncoding.resultFrame(type: resultType, encodedID: $0.encodedID, payload: result.encodedJSON) }
     }
 
     mutating func start(_ id: OperationID, _ request: OperationRequest) -> ServerAction {
         lastRun += 1
         runs[id] = lastRun
-        live[lastRun] = LiveRun(id: id, resultPrefix: FrameEncoding.prefix(type: resultType, id: id))
+        live[lastRun] = LiveRun(id: id, encodedID: FrameEncoding.encodedID(id))
         return .startOperation(id: id, run: lastRun, request: request)
     }
 
